@@ -1,0 +1,3 @@
+"""geninvoices: a WHMCS-compatible billing API server."""
+
+__version__ = "0.1.0"

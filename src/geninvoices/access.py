@@ -1,0 +1,210 @@
+"""Who may call the API: credentials, roles, admins' legacy login, the IP allow-list and the
+record of failed logins. Storage and hashing only; the order of checks for a request is in
+``api/auth.py``.
+
+Secrets and admin passwords are stored as slow hashes (passlib) and only ever compared by
+passlib's constant-time verify.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import secrets
+from dataclasses import dataclass
+
+from passlib.context import CryptContext
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from .errors import BusinessError, NotFound
+from .models import own, whmcs
+
+HASHER = CryptContext(schemes=["pbkdf2_sha256"], deprecated="auto")
+# An unknown identifier is verified against this, so a miss costs what a hit costs.
+DUMMY_HASH = HASHER.hash("geninvoices-dummy-secret")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def normalise_ip(address: str) -> str:
+    """Compare addresses as addresses: `::ffff:127.0.0.1` is 127.0.0.1."""
+    ip = ipaddress.ip_address(address.strip())
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.compressed
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: str  # "credential" or "admin"
+    identifier: str
+    actions: frozenset[str]  # lower-cased; "*" = every action
+
+    def may_run(self, action: str) -> bool:
+        return own.ALL_ACTIONS in self.actions or action.lower() in self.actions
+
+
+# --- credentials -------------------------------------------------------------------------
+
+def create_credential(conn: Connection, *, allow: list[str] | None, description: str = "",
+                      known_actions: set[str] | None = None) -> tuple[str, str]:
+    """Returns (identifier, secret); the secret is shown once and stored only hashed."""
+    identifier, secret = secrets.token_hex(16), secrets.token_urlsafe(32)
+    cred_id = conn.execute(insert(own.credentials).values(
+        identifier=identifier, secret_hash=HASHER.hash(secret), description=description,
+        created_at=utcnow())).inserted_primary_key[0]
+    if allow:
+        names = sorted({a.strip().lower() for a in allow if a.strip()})
+        unknown = [a for a in names if known_actions is not None and a not in known_actions]
+        if unknown or not names:
+            raise BusinessError("unknown action(s): " + ", ".join(unknown or allow))
+        role_id = conn.execute(insert(own.roles).values(
+            name=f"credential-{identifier}", description=description)).inserted_primary_key[0]
+        conn.execute(insert(own.role_actions), [{"role_id": role_id, "action": a} for a in names])
+    else:
+        role_id = conn.execute(select(own.roles.c.id).where(
+            own.roles.c.name == own.FULL_ROLE)).scalar_one()
+    conn.execute(insert(own.credential_roles).values(credential_id=cred_id, role_id=role_id))
+    return identifier, secret
+
+
+def list_credentials(conn: Connection) -> list[dict]:
+    c, cr, ra, r = own.credentials, own.credential_roles, own.role_actions, own.roles
+    rows = conn.execute(select(c).order_by(c.c.id)).mappings().all()
+    out = []
+    for row in rows:
+        actions = conn.execute(
+            select(ra.c.action).join(cr, cr.c.role_id == ra.c.role_id)
+            .where(cr.c.credential_id == row["id"]).order_by(ra.c.action)).scalars().all()
+        role_names = conn.execute(select(r.c.name).join(cr, cr.c.role_id == r.c.id).where(
+            cr.c.credential_id == row["id"])).scalars().all()
+        out.append({"identifier": row["identifier"], "description": row["description"],
+                    "created": row["created_at"], "revoked": row["revoked_at"],
+                    "roles": role_names, "actions": actions})
+    return out
+
+
+def revoke_credential(conn: Connection, identifier: str) -> None:
+    result = conn.execute(update(own.credentials).where(and_(
+        own.credentials.c.identifier == identifier, own.credentials.c.revoked_at.is_(None)))
+        .values(revoked_at=utcnow()))
+    if result.rowcount == 0:
+        raise NotFound(f"no active credential with identifier {identifier}")
+
+
+@dataclass(frozen=True)
+class Login:
+    """A name that may log in: its stored hash and who it is once verified."""
+    caller: Caller
+    secret_hash: str
+
+
+def find_login(conn: Connection, name: str) -> Login | None:
+    """spec 2: a name is looked up first as a credential identifier, then as an admin."""
+    row = conn.execute(select(own.credentials.c.id, own.credentials.c.secret_hash).where(and_(
+        own.credentials.c.identifier == name, own.credentials.c.revoked_at.is_(None)))).first()
+    if row is not None:
+        return Login(Caller("credential", name, _actions_of(conn, row.id)), row.secret_hash)
+    a, api = whmcs.tbladmins, own.admin_api
+    row = conn.execute(select(api.c.legacy_hash).join(a, a.c.id == api.c.admin_id).where(and_(
+        a.c.username == name, a.c.disabled == 0, api.c.api_access.is_(True),
+        api.c.legacy_hash.is_not(None)))).first()
+    if row is not None:
+        return Login(Caller("admin", name, frozenset({own.ALL_ACTIONS})), row.legacy_hash)
+    return None
+
+
+def verify_login(login: Login | None, secret: str) -> Caller | None:
+    """Exactly one slow verification whether or not the name exists."""
+    if login is not None and login.caller.kind == "admin":
+        secret = secret.strip().lower()  # the MD5 hex of the admin's password
+    ok = HASHER.verify(secret, login.secret_hash if login else DUMMY_HASH)
+    return login.caller if ok and login is not None else None
+
+
+def _actions_of(conn: Connection, credential_id: int) -> frozenset[str]:
+    cr, ra = own.credential_roles, own.role_actions
+    return frozenset(conn.execute(select(ra.c.action).join(cr, cr.c.role_id == ra.c.role_id)
+                                  .where(cr.c.credential_id == credential_id)).scalars())
+
+
+# --- admins and the legacy login ------------------------------------------------------------
+
+def md5_hex(password: str) -> str:
+    return hashlib.md5(password.encode("utf-8")).hexdigest()
+
+
+def create_admin(conn: Connection, username: str, password: str | None, *,
+                 email: str = "", api_access: bool = True) -> int:
+    exists = conn.execute(select(whmcs.tbladmins.c.id).where(
+        whmcs.tbladmins.c.username == username)).first()
+    if exists:
+        raise BusinessError(f"an admin named {username} already exists")
+    admin_id = conn.execute(insert(whmcs.tbladmins).values(
+        username=username, email=email, uuid=secrets.token_hex(16), roleid=1, template="blend",
+        language="english", created_at=utcnow(), updated_at=utcnow())).inserted_primary_key[0]
+    _set_admin_api(conn, admin_id, password, api_access)
+    return admin_id
+
+
+def set_admin_password(conn: Connection, username: str, password: str, *,
+                       api_access: bool = True) -> None:
+    row = conn.execute(select(whmcs.tbladmins.c.id).where(
+        whmcs.tbladmins.c.username == username)).first()
+    if row is None:
+        raise NotFound(f"no admin named {username}")
+    _set_admin_api(conn, row.id, password, api_access)
+
+
+def _set_admin_api(conn: Connection, admin_id: int, password: str | None,
+                   api_access: bool) -> None:
+    legacy = HASHER.hash(md5_hex(password)) if password else None
+    conn.execute(delete(own.admin_api).where(own.admin_api.c.admin_id == admin_id))
+    conn.execute(insert(own.admin_api).values(admin_id=admin_id, api_access=api_access,
+                                              legacy_hash=legacy, updated_at=utcnow()))
+
+
+# --- IP allow-list ------------------------------------------------------------------------
+
+def allowed_ips(conn: Connection) -> list[str]:
+    return list(conn.execute(select(own.allowed_ips.c.address)
+                             .order_by(own.allowed_ips.c.address)).scalars())
+
+
+def ip_allowed(conn: Connection, address: str) -> bool:
+    return conn.execute(select(own.allowed_ips.c.address).where(
+        own.allowed_ips.c.address == address)).first() is not None
+
+
+def add_allowed_ip(conn: Connection, address: str) -> str:
+    address = normalise_ip(address)
+    if not ip_allowed(conn, address):
+        conn.execute(insert(own.allowed_ips).values(address=address, created_at=utcnow()))
+    return address
+
+
+def remove_allowed_ip(conn: Connection, address: str) -> str:
+    address = normalise_ip(address)
+    result = conn.execute(delete(own.allowed_ips).where(own.allowed_ips.c.address == address))
+    if result.rowcount == 0:
+        raise NotFound(f"{address} is not on the allow-list")
+    return address
+
+
+# --- lockout --------------------------------------------------------------------------------
+
+def recent_failures(conn: Connection, address: str, identifier: str | None,
+                    window_seconds: int) -> int:
+    f = own.auth_failures
+    where = [f.c.address == address, f.c.at > utcnow() - dt.timedelta(seconds=window_seconds)]
+    if identifier is not None:
+        where.append(f.c.identifier == identifier)
+    return conn.execute(select(func.count()).select_from(f).where(and_(*where))).scalar_one()
+
+
+def record_failure(conn: Connection, address: str, identifier: str) -> None:
+    conn.execute(insert(own.auth_failures).values(address=address, identifier=identifier[:255],
+                                                  at=utcnow()))

@@ -1,0 +1,81 @@
+"""Parameter types for actions, parsed with pydantic from PHP-style values (spec 1).
+
+A whole number is 1 to 10 ASCII digits after trimming spaces, at most 2147483647; an id array
+comes as a list, a PHP-indexed dict, a repeated key or a comma-separated string; a boolean
+follows PHP truthiness. A parameter that does not parse is ``BadParameter`` naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from ..errors import BadParameter
+
+MAX_ID = 2147483647
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def _scalar(value: object) -> object:
+    # a plain key sent twice reads as PHP reads it: the last value
+    return value[-1] if isinstance(value, list) and value else value
+
+
+def whole_number(value: object) -> int:
+    value = _scalar(value)
+    text = value.strip(" ") if isinstance(value, str) else None
+    if text is None or not _DIGITS.fullmatch(text) or int(text) > MAX_ID:
+        raise PydanticCustomError("whole_number", "must be a whole number")
+    return int(text)
+
+
+def id_list(value: object) -> list[int]:
+    if isinstance(value, dict):
+        value = list(value.values())
+    elif isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip(" ")]
+    if not isinstance(value, list):
+        raise PydanticCustomError("id_list", "must be a list of whole numbers")
+    try:
+        return [whole_number(v) for v in value if not (isinstance(v, str) and not v.strip())]
+    except PydanticCustomError:
+        raise PydanticCustomError("id_list", "must be a list of whole numbers") from None
+
+
+def php_bool(value: object) -> bool:
+    value = _scalar(value)
+    if isinstance(value, (list, dict)):
+        return bool(value)
+    return value not in (None, "", "0")
+
+
+def text(value: object) -> str:
+    value = _scalar(value)
+    if not isinstance(value, str):
+        raise PydanticCustomError("text", "must be a single value")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+IdList = Annotated[list[int], BeforeValidator(id_list)]
+PhpBool = Annotated[bool, BeforeValidator(php_bool)]
+Text = Annotated[str, BeforeValidator(text)]
+
+
+class ActionParams(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+P = TypeVar("P", bound=ActionParams)
+
+
+def parse(model: type[P], params: dict) -> P:
+    try:
+        return model.model_validate(params)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "request"
+        raise BadParameter(name, first["msg"]) from None

@@ -1,0 +1,1 @@
+"""The HTTP front door: the only package that knows about FastAPI."""

@@ -1,0 +1,95 @@
+"""``/includes/api.php``: read the request within its limits, then hand it to the front door.
+
+Access logs print method, path, status, action, caller, client and duration: never a query
+string or a body, which can carry secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import GenInvoicesError, RequestError, RequestTooLarge
+from . import phpform
+from .auth import client_address
+from .frontdoor import FrontDoor, Reply
+
+router = APIRouter()
+access_log = logging.getLogger("geninvoices.access")
+
+
+@router.api_route("/includes/api.php", methods=["GET", "POST"])
+async def api_php(request: Request) -> Response:
+    started = time.perf_counter()
+    front: FrontDoor = request.app.state.front_door
+    address = client_address(request.client.host if request.client else None,
+                             request.headers.get("x-forwarded-for"), front.auth.trusted)
+    reply = await _answer(request, front, address)
+    access_log.info("%s %s %s action=%s caller=%s client=%s duration_ms=%.1f",
+                    request.method, request.url.path, reply.status, reply.action or "-",
+                    reply.caller or "-", address, (time.perf_counter() - started) * 1000)
+    return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+
+
+async def _answer(request: Request, front: FrontDoor, address: str) -> Reply:
+    limits = request.app.state.limits
+    query: dict = {}
+    try:
+        query = phpform.build(phpform.parse_urlencoded(request.scope["query_string"], limits),
+                              limits)
+        body = await _read_body(request, front.settings)
+        params = phpform.overlay(query, await _body_params(request, body, limits))
+    except GenInvoicesError as error:
+        return front.reject(query, error)
+    return await run_in_threadpool(front.handle, params, address)
+
+
+async def _read_body(request: Request, settings) -> bytes:
+    limit = settings.max_body_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge(f"body over {limit} bytes")
+    chunks, size = [], 0
+
+    async def read() -> None:
+        nonlocal size
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise RequestTooLarge(f"body over {limit} bytes")
+            chunks.append(chunk)
+    try:
+        await asyncio.wait_for(read(), timeout=settings.read_timeout_seconds)
+    except TimeoutError:
+        raise RequestTooLarge(
+            f"body not received within {settings.read_timeout_seconds:g} seconds") from None
+    body = b"".join(chunks)
+    request._body = body  # so request.form() can parse multipart from memory
+    return body
+
+
+async def _body_params(request: Request, body: bytes, limits: phpform.Limits) -> dict:
+    if not body:
+        return {}
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/x-www-form-urlencoded":
+        return phpform.build(phpform.parse_urlencoded(body, limits), limits)
+    if kind == "application/json":
+        return phpform.from_json(body, limits)
+    if kind == "multipart/form-data":
+        return phpform.build(await _multipart_pairs(request, limits), limits)
+    return {}  # any other body is ignored, as PHP ignores it
+
+
+async def _multipart_pairs(request: Request, limits: phpform.Limits) -> list[tuple[str, str]]:
+    try:
+        form = await request.form(max_files=limits.max_params, max_fields=limits.max_params)
+    except Exception as error:  # malformed multipart or over its limits
+        if "Too many" in str(error):
+            raise RequestTooLarge(f"more than {limits.max_params} parameters") from None
+        raise RequestError("Invalid request: malformed multipart body") from None
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]

@@ -1,0 +1,43 @@
+"""``create_app(settings)``: the ASGI application. Engines are built in the lifespan, not at
+import, so tests and workers each get their own."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from .api.frontdoor import FrontDoor
+from .api.phpform import Limits
+from .api.routes import router
+from .config import Settings
+from .db import make_engine
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if engine is None:
+            app.state.front_door = FrontDoor(make_engine(
+                settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds),
+                settings)
+        yield
+        if engine is None:
+            app.state.front_door.engine.dispose()
+
+    app = FastAPI(title="geninvoices", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.limits = Limits(settings.max_params, settings.max_array_elements,
+                              settings.max_key_depth)
+    if engine is not None:  # ready at once, for ASGI transports that send no lifespan events
+        app.state.front_door = FrontDoor(engine, settings)
+    app.include_router(router)
+    return app
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,89 @@
+"""Settings, read from ``GENINVOICES_*`` environment variables.
+
+There is no module-level instance: the app factory, the command line and the tests each build
+their own ``Settings`` and pass it down, so nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./geninvoices.db"
+
+
+def normalise_database_url(url: str) -> str:
+    """Pick the drivers we ship for the schemes people write by hand."""
+    url = url.strip()
+    for prefix, replacement in (
+        ("postgres://", "postgresql+psycopg://"),
+        ("postgresql://", "postgresql+psycopg://"),
+        ("mysql://", "mysql+pymysql://"),
+        ("mariadb://", "mysql+pymysql://"),
+        ("mariadb+pymysql://", "mysql+pymysql://"),
+    ):
+        if url.startswith(prefix):
+            return replacement + url[len(prefix):]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GENINVOICES_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    testing: bool = False
+
+    # front door (spec 1 and 2)
+    access_key: str = ""
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    default_responsetype: Literal["xml", "json", "nvp"] = "xml"
+    lockout_attempts: int = Field(10, ge=1)
+    lockout_window_seconds: int = Field(900, ge=1)
+    credential_cache_seconds: float = Field(60.0, ge=0, le=60)
+    max_body_bytes: int = Field(1024 * 1024, ge=1)
+    max_params: int = Field(1000, ge=1)
+    max_array_elements: int = Field(10_000, ge=1)
+    max_key_depth: int = Field(5, ge=1)
+    read_timeout_seconds: float = Field(30.0, gt=0)
+
+    # billing (spec 5)
+    timezone: str = ""
+    default_gateway: str = ""
+    lock_timeout_seconds: float = Field(30.0, gt=0)
+    chunk_size: int = Field(200, ge=1)
+
+    # mail (spec 5.6)
+    mail_from: str = "billing@localhost"
+    smtp_url: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = normalise_database_url(value)
+        if "://" not in value:
+            raise ValueError("must be a URL such as sqlite:///./geninvoices.db")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for item in value or []:
+            ipaddress.ip_address(item)
+        return value
+
+    @field_validator("default_responsetype", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("access_key")
+    @classmethod
+    def _no_placeholder(cls, value: str) -> str:
+        if value.strip().lower() in {"changeme", "change-me", "secret", "accesskey"}:
+            raise ValueError("is a placeholder; choose a real random value or leave it empty")
+        return value

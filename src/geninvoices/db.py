@@ -1,0 +1,117 @@
+"""Engines, connections and the one transaction helper that commits.
+
+Everything talks to the database through SQLAlchemy Core connections. ``transaction()`` is
+the only place that commits; on any error it rolls back and turns driver errors that mean
+"try again" into ``DatabaseUnavailable`` or ``LockTimeout``.
+
+SQLite: the driver's own transaction handling is switched off and we emit ``BEGIN`` ourselves,
+``BEGIN IMMEDIATE`` for writers, so two writers never both read and then fight for the lock
+(SQLite has one writer; runs there serialize). WAL lets readers go on meanwhile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import make_url
+
+from .errors import DatabaseUnavailable, LockTimeout
+
+WRITE = "geninvoices_write"
+
+
+def make_engine(url: str, *, lock_timeout_seconds: float = 30.0, pool_size: int = 5) -> Engine:
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    lock_ms = int(lock_timeout_seconds * 1000)
+    if backend == "sqlite":
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": lock_timeout_seconds})
+        _sqlite_setup(engine, lock_ms)
+    elif backend == "postgresql":
+        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,
+                               connect_args={"connect_timeout": 10})
+
+        @event.listens_for(engine, "connect")
+        def _pg_connect(dbapi_connection, _record):
+            with dbapi_connection.cursor() as cur:
+                cur.execute(f"SET lock_timeout = {lock_ms}")
+                cur.execute("SET TIME ZONE 'UTC'")
+            dbapi_connection.commit()
+    elif backend in ("mysql", "mariadb"):
+        if "charset" not in parsed.query:
+            url = parsed.update_query_dict({"charset": "utf8mb4"})
+        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, pool_recycle=3600,
+                               isolation_level="READ COMMITTED",
+                               connect_args={"connect_timeout": 10})
+        lock_s = max(1, int(round(lock_timeout_seconds)))
+
+        @event.listens_for(engine, "connect")
+        def _my_connect(dbapi_connection, _record):
+            with dbapi_connection.cursor() as cur:
+                cur.execute(f"SET SESSION innodb_lock_wait_timeout = {lock_s}")
+                cur.execute("SET SESSION time_zone = '+00:00'")
+    else:
+        raise ValueError(f"unsupported database {backend!r}: use sqlite, postgresql or mysql")
+    return engine
+
+
+def _sqlite_setup(engine: Engine, lock_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {lock_ms}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE)
+                             else "BEGIN")
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    orig = getattr(error, "orig", None)
+    code = getattr(orig, "args", [None])[0] if orig is not None else None
+    if getattr(orig, "sqlstate", None) == "55P03":  # PostgreSQL lock_not_available
+        return True
+    if code == 1205:  # MySQL/MariaDB lock wait timeout
+        return True
+    return "database is locked" in str(orig or error)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.DisconnectionError))
+
+
+def translate(error: BaseException) -> Exception:
+    if isinstance(error, exc.SQLAlchemyError):
+        if is_lock_timeout(error):
+            return LockTimeout()
+        if is_unavailable(error):
+            return DatabaseUnavailable()
+    return error
+
+
+@contextlib.contextmanager
+def transaction(engine: Engine, *, write: bool = True) -> Iterator[Connection]:
+    """One transaction: commit on success, roll back on any error."""
+    try:
+        with engine.connect() as conn:
+            if write:
+                conn = conn.execution_options(**{WRITE: True})
+            with conn.begin():
+                yield conn
+    except exc.SQLAlchemyError as error:
+        translated = translate(error)
+        if translated is error:
+            raise
+        raise translated from error

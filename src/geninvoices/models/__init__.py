@@ -1,0 +1,1 @@
+"""Tables: WHMCS's (``whmcs``) and geninvoices' own (``own``)."""

@@ -1,0 +1,78 @@
+"""geninvoices' own tables (``geninvoices_*``): what WHMCS has no place for."""
+
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint)
+
+metadata = MetaData()
+
+credentials = Table(
+    "geninvoices_credentials", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("identifier", String(64), nullable=False, unique=True),
+    Column("secret_hash", String(255), nullable=False),
+    Column("description", String(255), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime, nullable=True),
+    sqlite_autoincrement=True,
+)
+
+roles = Table(
+    "geninvoices_roles", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("description", String(255), nullable=False, default=""),
+    sqlite_autoincrement=True,
+)
+
+# action names are stored lower-cased; "*" allows every action (the built-in role `full`)
+role_actions = Table(
+    "geninvoices_role_actions", metadata,
+    Column("role_id", Integer, ForeignKey("geninvoices_roles.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("action", String(64), primary_key=True),
+)
+
+credential_roles = Table(
+    "geninvoices_credential_roles", metadata,
+    Column("credential_id", Integer,
+           ForeignKey("geninvoices_credentials.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", Integer, ForeignKey("geninvoices_roles.id", ondelete="CASCADE"),
+           primary_key=True),
+)
+
+allowed_ips = Table(
+    "geninvoices_allowed_ips", metadata,
+    Column("address", String(64), primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+auth_failures = Table(
+    "geninvoices_auth_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("address", String(64), nullable=False),
+    Column("identifier", String(255), nullable=False, default=""),
+    Column("at", DateTime, nullable=False),
+    Index("geninvoices_auth_failures_address_at", "address", "at"),
+    Index("geninvoices_auth_failures_address_identifier_at", "address", "identifier", "at"),
+)
+
+# API access and the legacy-login hash of a tbladmins row: a slow hash of the MD5 hex an
+# admin's client sends, never the MD5 itself, and never in WHMCS's own password columns.
+admin_api = Table(
+    "geninvoices_admin_api", metadata,
+    Column("admin_id", Integer, primary_key=True, autoincrement=False),
+    Column("api_access", Boolean, nullable=False, default=True),
+    Column("legacy_hash", String(255), nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+meta = Table(
+    "geninvoices_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+FULL_ROLE = "full"
+ALL_ACTIONS = "*"

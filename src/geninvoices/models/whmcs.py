@@ -1,0 +1,123 @@
+"""WHMCS's own tables, defined by the DDL file beside this module.
+
+``whmcs_schema.sql`` is WHMCS's schema as public sources show it (see its header); it is the
+one definition of these tables. On MySQL/MariaDB a fresh database is created by running it
+as it is (NOT NULL text columns without defaults, zero-date defaults: the same strict-mode
+traps a real WHMCS database sets). On SQLite and PostgreSQL the same columns are created from
+the ``Table`` objects built here, with unset dates as NULL since those databases have no zero
+date. Every NOT NULL column gets a Python-side default, so an INSERT that names only the
+columns it cares about still fills the rest, as WHMCS itself does.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from importlib import resources
+
+from sqlalchemy import Column, Index, Integer, MetaData, Numeric, String, Table, Text, text
+
+from .types import WhmcsDate, WhmcsDateTime
+
+metadata = MetaData()
+
+_TABLE = re.compile(r"^CREATE TABLE `(\w+)` \($")
+_COLUMN = re.compile(r"^\s*`(\w+)` ([a-z]+)(?:\((\d+)(?:,(\d+))?\))?( unsigned)?(.*?),?\s*(?:--.*)?$")
+
+
+def schema_sql() -> str:
+    return resources.files(__package__).joinpath("whmcs_schema.sql").read_text("utf-8")
+
+
+def _column(name: str, kind: str, size, scale, rest: str) -> Column:
+    not_null = "NOT NULL" in rest
+    default = re.search(r"DEFAULT '([^']*)'", rest)
+    if name == "id":
+        return Column("id", Integer, primary_key=True, autoincrement=True)
+    if kind == "int":
+        value = int(default.group(1)) if default else None
+        return Column(name, Integer, nullable=not not_null,
+                      default=value if not_null else None,
+                      server_default=text(str(value)) if default else None)
+    if kind == "decimal":
+        value = Decimal(default.group(1)) if default else None
+        return Column(name, Numeric(int(size), int(scale), asdecimal=True), nullable=not not_null,
+                      default=value if not_null else None,
+                      server_default=text(f"'{value}'") if default else None)
+    if kind in ("text", "varchar"):
+        type_ = Text() if kind == "text" else String(int(size))
+        return Column(name, type_, nullable=not not_null, default="" if not_null else None)
+    if kind == "date":
+        return Column(name, WhmcsDate(), nullable=True)
+    if kind in ("datetime", "timestamp"):
+        return Column(name, WhmcsDateTime(), nullable=True)
+    raise ValueError(f"whmcs_schema.sql: unknown type {kind} for {name}")
+
+
+def _load() -> None:
+    table_name, columns = None, []
+    for line in schema_sql().splitlines():
+        if match := _TABLE.match(line):
+            table_name, columns = match.group(1), []
+        elif table_name and line.startswith(")"):
+            primary = any(c.primary_key for c in columns)
+            Table(table_name, metadata, *columns, sqlite_autoincrement=primary)
+            table_name = None
+        elif table_name and (match := _COLUMN.match(line)):
+            columns.append(_column(*match.group(1, 2, 3, 4), match.group(6)))
+        elif table_name and "UNIQUE KEY" in line:
+            columns[0].unique = True  # tblconfiguration.setting, its only key
+
+
+_load()
+
+t = metadata.tables
+tblclients = t["tblclients"]
+tblcurrencies = t["tblcurrencies"]
+tblproducts = t["tblproducts"]
+tblpricing = t["tblpricing"]
+tblhosting = t["tblhosting"]
+tbladdons = t["tbladdons"]
+tblhostingaddons = t["tblhostingaddons"]
+tbldomains = t["tbldomains"]
+tblinvoices = t["tblinvoices"]
+tblinvoiceitems = t["tblinvoiceitems"]
+tblaccounts = t["tblaccounts"]
+tblcredit = t["tblcredit"]
+tbltax = t["tbltax"]
+tblconfiguration = t["tblconfiguration"]
+tblcancelrequests = t["tblcancelrequests"]
+tbladmins = t["tbladmins"]
+del t
+
+WHMCS_TABLE_NAMES = tuple(metadata.tables)
+
+# Indexes geninvoices needs on WHMCS's tables: created with the tables on a fresh database,
+# and on an adopted one only by `geninvoices migrate --add-indexes` (the README says why).
+# They are not attached to the Table objects, so an adopted database is never touched by
+# accident; `migrations` and `--add-indexes` both create them from this list.
+def whmcs_indexes() -> list[Index]:
+    """Fresh Index objects, detached again from their tables so that a later
+    ``metadata.create_all`` or an adopted database never picks them up by accident."""
+    indexes = [
+        # "already billed": a line of this type and relid for this due date
+        Index("gi_invoiceitems_type_relid_duedate", tblinvoiceitems.c.type,
+              tblinvoiceitems.c.relid, tblinvoiceitems.c.duedate),
+        Index("gi_invoiceitems_invoiceid", tblinvoiceitems.c.invoiceid),
+        # what is due: the scans by next invoice date
+        Index("gi_hosting_nextinvoicedate", tblhosting.c.nextinvoicedate),
+        Index("gi_hostingaddons_nextinvoicedate", tblhostingaddons.c.nextinvoicedate),
+        Index("gi_domains_nextinvoicedate", tbldomains.c.nextinvoicedate),
+        Index("gi_hostingaddons_hostingid", tblhostingaddons.c.hostingid),
+        Index("gi_cancelrequests_relid", tblcancelrequests.c.relid),
+        # read-back: GetInvoices by client and status, payments by invoice
+        Index("gi_invoices_userid_status", tblinvoices.c.userid, tblinvoices.c.status,
+              mysql_length={"status": 16}),
+        Index("gi_invoices_status_duedate", tblinvoices.c.status, tblinvoices.c.duedate,
+              mysql_length={"status": 16}),
+        Index("gi_accounts_invoiceid", tblaccounts.c.invoiceid),
+        Index("gi_credit_clientid", tblcredit.c.clientid),
+    ]
+    for index in indexes:
+        index.table.indexes.discard(index)
+    return indexes

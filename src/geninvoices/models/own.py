@@ -76,3 +76,40 @@ meta = Table(
 
 FULL_ROLE = "full"
 ALL_ACTIONS = "*"
+
+# The ledger of billed periods: the database fact that a period of an item was billed. Its
+# unique key is what makes "never billed twice" hold across runs, processes and databases.
+# invoiceid 0 records a period found already billed by a WHMCS invoice line.
+ledger = Table(
+    "geninvoices_ledger", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("relid", Integer, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("invoiceid", Integer, nullable=False, default=0),
+    Column("run_token", String(32), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("kind", "relid", "period_start", name="geninvoices_ledger_period"),
+    Index("geninvoices_ledger_run_token", "run_token"),
+    sqlite_autoincrement=True,
+)
+
+# Invoice Created emails: written in the invoice's transaction, sent after commit (spec 5.6).
+outbox = Table(
+    "geninvoices_outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("invoiceid", Integer, nullable=False, unique=True),
+    Column("recipient", String(255), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("message_id", String(255), nullable=False),
+    Column("status", String(16), nullable=False, default="queued"),  # queued | sent
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", DateTime, nullable=False),
+    Column("claimed_until", DateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent_at", DateTime, nullable=True),
+    Index("geninvoices_outbox_status_next", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)

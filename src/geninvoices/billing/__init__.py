@@ -1,0 +1,1 @@
+"""The billing engine: what is due, how it is billed, written once. No HTTP, no settings, no clock."""

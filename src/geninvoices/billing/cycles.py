@@ -1,0 +1,51 @@
+"""Billing cycles and the calendar (spec 5.2): the one module that computes dates.
+
+Each date is advanced from itself by calendar months, clamped to the month's last day. The
+month-end rule: when the date being advanced is the last day of its month and the
+registration day is later in the month, the registration day is the anchor, so a service
+registered on the 31st goes 31 Jan, 28 Feb, 31 Mar, 30 Apr instead of drifting to the 28th.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from dateutil.relativedelta import relativedelta
+
+CYCLE_MONTHS = {"Monthly": 1, "Quarterly": 3, "Semi-Annually": 6, "Annually": 12,
+                "Biennially": 24, "Triennially": 36}
+MAX_DOMAIN_YEARS = 10
+
+
+class UnknownCycle(ValueError):
+    pass
+
+
+def cycle_months(billingcycle: str) -> int:
+    try:
+        return CYCLE_MONTHS[billingcycle.strip()]
+    except KeyError:
+        raise UnknownCycle(billingcycle) from None
+
+
+def domain_months(years: int) -> int:
+    if not 1 <= years <= MAX_DOMAIN_YEARS:
+        raise UnknownCycle(f"{years} years")
+    return 12 * years
+
+
+def is_month_end(day: dt.date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def advance(day: dt.date, months: int, regdate: dt.date | None) -> dt.date:
+    anchor = day.day
+    if regdate is not None and is_month_end(day) and regdate.day > day.day:
+        anchor = regdate.day
+    # relativedelta clamps a day past the month's end to its last day
+    return day + relativedelta(months=months, day=anchor)
+
+
+def period_end(start: dt.date, next_start: dt.date) -> dt.date:
+    return next_start - dt.timedelta(days=1)

@@ -1,0 +1,16 @@
+"""Money is Decimal, rounded half-up to 2 places, once, where WHMCS rounds."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def round_money(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_money(value: Decimal | int | str) -> Decimal:
+    """A stored amount as a 2-place Decimal (drivers hand back Decimal, int or str)."""
+    return round_money(Decimal(str(value)))

@@ -1,0 +1,182 @@
+"""Writing what ``plan`` computed, in bulk: a bounded number of statements for any number of
+clients, inside the caller's transaction (spec 9).
+
+Order: claim the periods in the ledger, then bill only what was claimed: invoices (numbered
+under the counter's lock), lines, ledger invoice ids, the items' next invoice dates, credit,
+the payment rule for invoices credit paid in full, and the outbox rows of their emails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from .. import faults
+from ..models import own
+from ..models.whmcs import tblclients, tblcredit, tblinvoiceitems, tblinvoices
+from . import counters, mail, payment
+from .items import Item
+from .numbering import format_invoice_number
+from .options import BillingOptions
+from .plan import ClientPlan, Invoice, Line
+
+ITEM_TABLES = payment.ITEM_TABLES
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every write of one run shares."""
+    token: str  # marks this run's ledger claims
+    today: dt.date
+    now: dt.datetime
+    options: BillingOptions
+    emails: bool
+    mail_from: str
+    install_id: str
+    currencies: dict[int, mail.Currency]
+    default_currency: mail.Currency
+
+
+def _insert_ignore(conn: Connection, table, rows: list[dict]) -> None:
+    """Insert rows, leaving any whose unique key exists. MariaDB: a no-op ON DUPLICATE KEY
+    UPDATE rather than INSERT IGNORE, which would also swallow unrelated errors."""
+    if not rows:
+        return
+    name = conn.dialect.name
+    if name == "postgresql":
+        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+    elif name == "sqlite":
+        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+    else:
+        stmt = mysql.insert(table)
+        conn.execute(stmt.on_duplicate_key_update(kind=stmt.inserted.kind), rows)
+
+
+def claim(conn: Connection, run: Run, periods: list[tuple[Item, dt.date]]) -> set[tuple]:
+    """Claim periods in the ledger; returns the (kind, id, start) this run now owns."""
+    rows = [{"kind": i.kind, "relid": i.id, "period_start": s, "invoiceid": 0,
+             "run_token": run.token, "created_at": run.now} for i, s in periods]
+    _insert_ignore(conn, own.ledger, rows)
+    if not rows:
+        return set()
+    l = own.ledger
+    claimed = {tuple(r) for r in conn.execute(select(l.c.kind, l.c.relid, l.c.period_start)
+                                              .where(l.c.run_token == run.token,
+                                                     l.c.invoiceid == 0))}
+    faults.checkpoint("after_claim")
+    return claimed & {(i.kind, i.id, s) for i, s in periods}
+
+
+def record_found(conn: Connection, run: Run, moves: list[tuple[Item, dt.date]]) -> None:
+    """Periods a WHMCS invoice line already billed: into the ledger, past them."""
+    rows = [{"kind": i.kind, "relid": i.id, "period_start": s, "invoiceid": 0,
+             "run_token": "found", "created_at": run.now} for i, s in moves]
+    _insert_ignore(conn, own.ledger, rows)
+    move_dates(conn, [(i, s, i.next_start(s)) for i, s in moves])
+
+
+def move_dates(conn: Connection, moves: list[tuple[Item, dt.date, dt.date]]) -> None:
+    for kind, table in ITEM_TABLES.items():
+        rows = [{"b_id": i.id, "b_old": old, "b_new": new} for i, old, new in moves
+                if i.kind == kind]
+        if rows:
+            conn.execute(update(table).where(table.c.id == bindparam("b_id"),
+                                             table.c.nextinvoicedate == bindparam("b_old"))
+                         .values(nextinvoicedate=bindparam("b_new")), rows)
+
+
+def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Invoice]:
+    invoices = [inv for plan in plans for inv in plan.invoices]
+    if not invoices:
+        return []
+    _number(conn, run, invoices)
+    _insert_invoices(conn, run, invoices)
+    faults.checkpoint("after_invoices")
+    _insert_lines(conn, invoices)
+    faults.checkpoint("after_lines")
+    _ledger_invoice_ids(conn, run, invoices)
+    move_dates(conn, [(l.item, l.start, l.next_start) for inv in invoices for l in inv.lines])
+    faults.checkpoint("after_dates")
+    _apply_credit(conn, run, plans)
+    payment.mark_paid(conn, [i.id for i in invoices if i.paid_by_credit], run.now, run.options)
+    if run.emails:
+        _queue_emails(conn, run, plans)
+    return invoices
+
+
+def _number(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
+    if not run.options.custom_numbering:
+        return
+    first = counters.allocate(conn, "TaxNextCustomInvoiceNumber", len(invoices))
+    for offset, invoice in enumerate(invoices):
+        invoice.invoicenum = format_invoice_number(run.options.custom_number_format,
+                                                   first + offset, invoice.date)
+
+
+def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
+    rows = [{"userid": i.userid, "invoicenum": i.invoicenum, "date": i.date,
+             "duedate": i.duedate, "subtotal": i.tax.subtotal, "credit": i.credit,
+             "tax": i.tax.tax, "tax2": i.tax.tax2, "total": i.total, "taxrate": i.tax.taxrate,
+             "taxrate2": i.tax.taxrate2, "status": "Unpaid", "paymentmethod": i.paymentmethod,
+             "notes": "", "created_at": run.now, "updated_at": run.now} for i in invoices]
+    result = conn.execute(insert(tblinvoices).returning(tblinvoices.c.id,
+                                                        sort_by_parameter_order=True), rows)
+    for invoice, invoice_id in zip(invoices, result.scalars(), strict=True):
+        invoice.id = invoice_id
+
+
+def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:
+    conn.execute(insert(tblinvoiceitems), [
+        {"invoiceid": inv.id, "userid": inv.userid, "type": l.item.kind, "relid": l.item.id,
+         "description": l.description, "amount": l.amount, "taxed": int(l.taxed),
+         "duedate": l.start, "paymentmethod": l.paymentmethod, "notes": ""}
+        for inv in invoices for l in inv.lines])
+
+
+def _ledger_invoice_ids(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
+    l = own.ledger
+    conn.execute(update(l).where(l.c.kind == bindparam("b_kind"), l.c.relid == bindparam("b_relid"),
+                                 l.c.period_start == bindparam("b_start"),
+                                 l.c.run_token == run.token)
+                 .values(invoiceid=bindparam("b_invoice")), [
+        {"b_kind": line.item.kind, "b_relid": line.item.id, "b_start": line.start,
+         "b_invoice": inv.id} for inv in invoices for line in inv.lines])
+
+
+def _apply_credit(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:
+    used = [(plan, inv) for plan in plans for inv in plan.invoices if inv.credit > 0]
+    if not used:
+        return
+    conn.execute(insert(tblcredit), [
+        {"clientid": inv.userid, "date": run.today, "amount": -inv.credit, "relid": inv.id,
+         "description": f"Credit Applied to Invoice #{inv.id}"} for _, inv in used])
+    balances = {plan.client.id: plan.client.credit - sum(i.credit for i in plan.invoices)
+                for plan, _ in used}
+    conn.execute(update(tblclients).where(tblclients.c.id == bindparam("b_id"))
+                 .values(credit=bindparam("b_credit")),
+                 [{"b_id": cid, "b_credit": credit} for cid, credit in balances.items()])
+
+
+def _queue_emails(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:
+    rows = []
+    for plan in plans:
+        if not plan.client.email.strip():
+            continue
+        currency = run.currencies.get(plan.client.currency, run.default_currency)
+        for inv in plan.invoices:
+            rows.append({
+                "invoiceid": inv.id, "recipient": plan.client.email.strip(),
+                "subject": mail.SUBJECT,
+                "body": mail.invoice_email(inv, plan.client, currency, run.options.date_format),
+                "message_id": mail.message_id(inv.id, run.install_id, run.mail_from),
+                "status": "queued", "attempts": 0, "next_attempt_at": run.now,
+                "created_at": run.now})
+    if rows:
+        conn.execute(insert(own.outbox), rows)
+
+
+def line_keys(lines: list[Line]) -> set[tuple]:
+    return {(l.item.kind, l.item.id, l.start) for l in lines}

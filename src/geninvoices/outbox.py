@@ -1,0 +1,130 @@
+"""Sending the Invoice Created emails in the outbox (spec 5.6): after commit, at least once.
+
+Each row is claimed for a few minutes before it is sent, so two senders (the API right after
+a run and `geninvoices mail send` from cron) do not both send it; a failure is retried with
+back-off. The window for a second delivery is a crash after the SMTP server accepted the
+message and before the row is marked sent: the same Message-ID goes out again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import format_datetime
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import Engine, or_, select, update
+
+from . import faults
+from .db import transaction
+from .models import own
+
+log = logging.getLogger("geninvoices.mail")
+CLAIM = dt.timedelta(minutes=5)
+MAX_BACKOFF = dt.timedelta(hours=6)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+@dataclass
+class SendReport:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    not_configured: bool = False
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return min(dt.timedelta(minutes=2 ** min(attempts, 10)), MAX_BACKOFF)
+
+
+def send_due(engine: Engine, smtp_url: str, mail_from: str, *,
+             invoice_ids: list[int] | None = None, limit: int = 500) -> SendReport:
+    report = SendReport()
+    if not smtp_url:
+        log.warning("GENINVOICES_SMTP_URL is not set: Invoice Created emails stay queued")
+        report.not_configured = True
+        return report
+    for row in _claim(engine, invoice_ids, limit):
+        try:
+            _deliver(smtp_url, mail_from, row)
+            faults.checkpoint("after_smtp_accept")
+        except (OSError, smtplib.SMTPException) as error:
+            _failed(engine, row, error)
+            report.failed.append(row.invoiceid)
+            continue
+        faults.checkpoint("before_mark_sent")
+        with transaction(engine) as conn:
+            conn.execute(update(own.outbox).where(own.outbox.c.id == row.id).values(
+                status="sent", sent_at=utcnow(), claimed_until=None, last_error=None,
+                attempts=own.outbox.c.attempts + 1))
+        report.sent.append(row.invoiceid)
+    return report
+
+
+def _claim(engine: Engine, invoice_ids: list[int] | None, limit: int) -> list:
+    o, now = own.outbox, utcnow()
+    free = or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)
+    query = select(o).where(o.c.status == "queued", o.c.next_attempt_at <= now, free)
+    if invoice_ids is not None:
+        query = query.where(o.c.invoiceid.in_(invoice_ids))
+    claimed = []
+    with transaction(engine) as conn:
+        for row in conn.execute(query.order_by(o.c.id).limit(limit)).all():
+            taken = conn.execute(update(o).where(o.c.id == row.id, free)
+                                 .values(claimed_until=now + CLAIM)).rowcount
+            if taken:
+                claimed.append(row)
+    return claimed
+
+
+def _failed(engine: Engine, row, error: Exception) -> None:
+    log.warning("sending invoice %s email to %s failed: %s", row.invoiceid, row.recipient, error)
+    with transaction(engine) as conn:
+        conn.execute(update(own.outbox).where(own.outbox.c.id == row.id).values(
+            attempts=own.outbox.c.attempts + 1, last_error=str(error)[:2000],
+            next_attempt_at=utcnow() + backoff(row.attempts + 1), claimed_until=None))
+
+
+def build_message(mail_from: str, row) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = mail_from
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at.replace(tzinfo=dt.timezone.utc))
+    message.set_content(row.body)
+    return message
+
+
+def _deliver(smtp_url: str, mail_from: str, row) -> None:
+    url = urlsplit(smtp_url)
+    if url.scheme not in ("smtp", "smtps"):
+        raise smtplib.SMTPException(f"unsupported SMTP URL scheme {url.scheme!r}")
+    host, user = url.hostname or "localhost", unquote(url.username or "")
+    password = unquote(url.password or "")
+    if url.scheme == "smtps":
+        client = smtplib.SMTP_SSL(host, url.port or 465, timeout=30,
+                                  context=ssl.create_default_context())
+    else:
+        client = smtplib.SMTP(host, url.port or 587, timeout=30)
+    with client:
+        if url.scheme == "smtp" and user:
+            client.starttls(context=ssl.create_default_context())  # never send a password bare
+        if user:
+            client.login(user, password)
+        client.send_message(build_message(mail_from, row))
+
+
+def list_rows(engine: Engine, *, failed: bool = False) -> list:
+    o = own.outbox
+    query = select(o).order_by(o.c.id)
+    if failed:
+        query = query.where(o.c.status == "queued", o.c.attempts > 0)
+    with transaction(engine, write=False) as conn:
+        return conn.execute(query).all()

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from geninvoices.billing.due import Selection
+from geninvoices.billing.generator import RunSettings, generate
+from geninvoices.models import own
+from geninvoices.models.whmcs import (tblclients, tblcredit, tbldomains, tblhosting,
+                                      tblhostingaddons, tblinvoiceitems, tblinvoices)
+
+D = dt.date
+
+
+def run(engine, today, *, clientid=None, serviceids=None, domainids=None, addonids=None,
+        emails=True, default_gateway="", chunk_size=200):
+    as_tuple = lambda ids: None if ids is None else tuple(ids)  # noqa: E731
+    selection = Selection(clientid, as_tuple(serviceids), as_tuple(domainids),
+                          as_tuple(addonids))
+    return generate(engine, selection, RunSettings(today=today, emails=emails,
+                                                   default_gateway=default_gateway,
+                                                   chunk_size=chunk_size))
+
+
+def rows(engine, table, *where, order=None):
+    with engine.connect() as conn:
+        query = select(table).where(*where)
+        query = query.order_by(order if order is not None else list(table.primary_key)[0]
+                               if table.primary_key else table.c[0])
+        return conn.execute(query).mappings().all()
+
+
+def invoices(engine, *where):
+    return rows(engine, tblinvoices, *where)
+
+
+def lines(engine, *where):
+    return rows(engine, tblinvoiceitems, *where)
+
+
+def service(engine, sid):
+    return rows(engine, tblhosting, tblhosting.c.id == sid)[0]
+
+
+def addon(engine, aid):
+    return rows(engine, tblhostingaddons, tblhostingaddons.c.id == aid)[0]
+
+
+def domain(engine, did):
+    return rows(engine, tbldomains, tbldomains.c.id == did)[0]
+
+
+def client(engine, cid):
+    return rows(engine, tblclients, tblclients.c.id == cid)[0]
+
+
+def credits(engine):
+    return rows(engine, tblcredit)
+
+
+def ledger(engine):
+    return rows(engine, own.ledger)
+
+
+def outbox(engine):
+    return rows(engine, own.outbox)

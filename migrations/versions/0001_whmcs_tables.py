@@ -33,12 +33,8 @@ def _run_schema_sql(bind) -> None:
     mode = bind.exec_driver_sql("SELECT @@SESSION.sql_mode").scalar()
     bind.exec_driver_sql("SET SESSION sql_mode = ''")
     try:
-        lines = (line.split(" -- ")[0] for line in whmcs.schema_sql().splitlines()
-                 if not line.lstrip().startswith("--"))
-        for statement in "\n".join(lines).split(";"):
-            sql = statement.strip()
-            if sql and not sql.upper().startswith("SET "):
-                bind.exec_driver_sql(sql)
+        for sql in whmcs.schema_statements():
+            bind.exec_driver_sql(sql)
     finally:
         bind.exec_driver_sql("SET SESSION sql_mode = %s", (mode,))
 

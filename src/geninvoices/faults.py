@@ -30,3 +30,16 @@ def checkpoint(stage: str) -> None:
         hit = _counts[stage] == target[1]
     if hit:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+class InjectedFault(RuntimeError):
+    pass
+
+
+def fail_if(stage: str, key: object) -> None:
+    """With ``GENINVOICES_FAIL=stage:key`` (and testing on), raise at that stage for that key:
+    a stand-in for one client's writes failing."""
+    if os.environ.get("GENINVOICES_TESTING") != "1":
+        return
+    if os.environ.get("GENINVOICES_FAIL", "") == f"{stage}:{key}":
+        raise InjectedFault(f"injected failure at {stage} for {key}")

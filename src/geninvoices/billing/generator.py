@@ -144,6 +144,8 @@ def _bill_one(conn, ctx, clients, client_id, fresh, found, result) -> list[Invoi
 
 def _bill(conn, ctx: _Context, clients: dict, fresh: list[Item], found, result) -> list[Invoice]:
     run = ctx.run
+    for client_id in clients:
+        faults.fail_if("write_client", client_id)
     write.record_found(conn, run, found)
     claimed = write.claim(conn, run, [(i, i.nextinvoicedate) for i in fresh])
     lines_by_client: dict[int, list] = {}

@@ -29,6 +29,14 @@ def schema_sql() -> str:
     return resources.files(__package__).joinpath("whmcs_schema.sql").read_text("utf-8")
 
 
+def schema_statements() -> list[str]:
+    """The DDL file as single statements, comments and session SETs left out."""
+    lines = (line.split(" -- ")[0] for line in schema_sql().splitlines()
+             if not line.lstrip().startswith("--"))
+    return [sql for statement in "\n".join(lines).split(";")
+            if (sql := statement.strip()) and not sql.upper().startswith("SET ")]
+
+
 def _column(name: str, kind: str, size, scale, rest: str) -> Column:
     not_null = "NOT NULL" in rest
     default = re.search(r"DEFAULT '([^']*)'", rest)

@@ -1,0 +1,77 @@
+"""Exactly once (spec 5.1 and 9): the ledger's unique key, racing runs, isolated failures."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+from sqlalchemy import update
+
+from geninvoices.db import transaction
+from geninvoices.models.whmcs import tblhosting
+from tests import builders as b
+from tests.engine.helpers import D, client, credits, invoices, ledger, lines, outbox, run, service
+
+TODAY = D(2026, 3, 20)
+
+
+def _clients_with_services(engine, n, *, credit="0.00"):
+    with transaction(engine) as conn:
+        b.make_currency(conn)
+        pid = b.make_product(conn)
+        ids = []
+        for i in range(n):
+            cid = b.make_client(conn, email=f"c{i}@example.com", credit=credit)
+            b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 25))
+            b.make_domain(conn, client=cid, nextduedate=D(2026, 3, 25), domain=f"d{i}.org")
+            ids.append(cid)
+    return ids
+
+
+def test_the_ledger_refuses_a_period_even_when_the_dates_say_otherwise(engine):
+    [cid] = _clients_with_services(engine, 1)
+    assert run(engine, TODAY).numcreated == 1
+    sid = lines(engine)[0]["relid"]
+    with transaction(engine) as conn:  # as if a run had read the item before the first wrote
+        conn.execute(update(tblhosting).where(tblhosting.c.id == sid)
+                     .values(nextinvoicedate=D(2026, 3, 25)))
+    assert run(engine, TODAY).numcreated == 0
+    assert len(lines(engine)) == 2  # the service's and the domain's, once each
+    assert service(engine, sid)["nextinvoicedate"] == D(2026, 4, 25)
+
+
+def test_racing_runs_bill_each_period_once(engine):
+    ids = _clients_with_services(engine, 30, credit="4.00")
+    results, errors = [], []
+
+    def one_run():
+        try:
+            results.append(run(engine, TODAY, chunk_size=7).numcreated)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=one_run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(results) == 30 and len(invoices(engine)) == 30
+    assert len(lines(engine)) == 60 and len(ledger(engine)) == 60
+    assert len({(l["type"], l["relid"], l["duedate"]) for l in lines(engine)}) == 60
+    assert len(credits(engine)) == 30 and len(outbox(engine)) == 30
+    assert all(client(engine, c)["credit"] == Decimal("0.00") for c in ids)
+
+
+def test_a_failing_client_never_rolls_back_its_neighbours(engine, monkeypatch):
+    ids = _clients_with_services(engine, 5)
+    monkeypatch.setenv("GENINVOICES_TESTING", "1")
+    monkeypatch.setenv("GENINVOICES_FAIL", f"write_client:{ids[2]}")
+    result = run(engine, TODAY)
+    assert result.numcreated == 4
+    assert {i["userid"] for i in invoices(engine)} == set(ids) - {ids[2]}
+    assert any(f"client {ids[2]} skipped" in s for s in result.skipped)
+    assert not [r for r in ledger(engine) if r["invoiceid"] == 0]  # its claims rolled back
+    assert len(outbox(engine)) == 4  # no email for an invoice that was never committed
+    monkeypatch.delenv("GENINVOICES_FAIL")
+    assert run(engine, TODAY).numcreated == 1  # billed on the next run

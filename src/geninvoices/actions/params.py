@@ -7,7 +7,9 @@ follows PHP truthiness. A parameter that does not parse is ``BadParameter`` nami
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
@@ -79,3 +81,31 @@ def parse(model: type[P], params: dict) -> P:
         first = error.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "request"
         raise BadParameter(name, first["msg"]) from None
+
+
+_AMOUNT = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?")
+
+
+def amount(value: object) -> Decimal:
+    """Money as a client sends it: digits with at most two decimals (no sign, no exponent)."""
+    value = _scalar(value)
+    text = value.strip(" ") if isinstance(value, str) else None
+    if text is None or not _AMOUNT.fullmatch(text):
+        raise PydanticCustomError("amount", "must be an amount with at most 2 decimals")
+    return Decimal(text)
+
+
+def date_or_datetime(value: object) -> dt.datetime:
+    value = _scalar(value)
+    text = value.strip(" ") if isinstance(value, str) else None
+    try:
+        if text is None or not _DATE.fullmatch(text):
+            raise ValueError
+        return dt.datetime.fromisoformat(text if " " in text else text + " 00:00:00")
+    except ValueError:
+        raise PydanticCustomError("date", "must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS") from None
+
+
+Amount = Annotated[Decimal, BeforeValidator(amount)]
+DateTimeText = Annotated[dt.datetime, BeforeValidator(date_or_datetime)]

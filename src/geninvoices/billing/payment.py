@@ -4,19 +4,28 @@ pays in full at creation.
 The invoice becomes Paid; for each of its lines whose item's ``nextduedate`` equals the line's
 ``duedate``, that date moves forward one cycle. A line that does not match moves nothing and
 is logged, so paying an old invoice after a newer one, or paying twice, never moves a date
-twice. Sequential paid numbering gives the number in the same transaction (custom numbering,
+twice. A later period paid first is not lost: once the earlier one is paid, the date moves
+past both (each period moves it exactly once). Sequential paid numbering gives the number in the same transaction (custom numbering,
 when on, wins).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from ..models.whmcs import tbldomains, tblhosting, tblhostingaddons, tblinvoiceitems, tblinvoices
+from ..errors import BusinessError, NotFound
+from ..models import own
+from ..models.whmcs import (tblaccounts, tbldomains, tblhosting, tblhostingaddons,
+                            tblinvoiceitems, tblinvoices)
 from . import counters, cycles
+from .money import to_money
 from .numbering import format_invoice_number
 from .options import BillingOptions
 
@@ -52,33 +61,44 @@ def _number(conn: Connection, invoice_ids: list[int], on: dt.date,
 
 
 def _advance_due_dates(conn: Connection, invoice_ids: list[int]) -> None:
-    li = tblinvoiceitems
-    lines = conn.execute(select(li.c.invoiceid, li.c.type, li.c.relid, li.c.duedate).where(
-        li.c.invoiceid.in_(invoice_ids), li.c.type.in_(ITEM_TABLES))
-        .order_by(li.c.duedate, li.c.id)).all()
+    """Move each item's due date past every period now paid, starting from where it stands:
+    a period paid before an earlier one moves the date once the earlier one is paid too."""
+    li, inv = tblinvoiceitems, tblinvoices
+    lines = conn.execute(select(li.c.type, li.c.relid).where(
+        li.c.invoiceid.in_(invoice_ids), li.c.type.in_(ITEM_TABLES)).distinct()).all()
     for kind, table in ITEM_TABLES.items():
         relids = {l.relid for l in lines if l.type == kind}
         if not relids:
             continue
-        items = {r.id: r for r in conn.execute(select(table).where(table.c.id.in_(relids)))}
-        due = {i: r.nextduedate for i, r in items.items()}
-        for line in (l for l in lines if l.type == kind):
-            item = items.get(line.relid)
-            if item is None or line.duedate is None or due[line.relid] != line.duedate:
-                log.info("payment of invoice %s: %s %s line for %s moves no date (due date %s)",
-                         line.invoiceid, kind, line.relid, line.duedate,
-                         due.get(line.relid))
-                continue
-            try:
-                due[line.relid] = cycles.advance(line.duedate, _months(kind, item),
-                                                 _regdate(kind, item))
-            except cycles.UnknownCycle:
-                log.warning("payment of invoice %s: %s %s has an unknown cycle; date not moved",
-                            line.invoiceid, kind, line.relid)
-        changed = [{"b_id": i, "b_due": d} for i, d in due.items() if d != items[i].nextduedate]
+        paid: dict[int, set] = {}
+        for relid, duedate in conn.execute(
+                select(li.c.relid, li.c.duedate).join(inv, inv.c.id == li.c.invoiceid)
+                .where(li.c.type == kind, li.c.relid.in_(relids), inv.c.status == "Paid")):
+            paid.setdefault(relid, set()).add(duedate)
+        changed = []
+        for item in conn.execute(select(table).where(table.c.id.in_(relids))):
+            moved = _paid_through(kind, item, paid.get(item.id, set()))
+            if moved != item.nextduedate:
+                changed.append({"b_id": item.id, "b_due": moved})
+            else:
+                log.info("payment of invoice(s) %s moves no date of %s %s (due %s)",
+                         invoice_ids, kind, item.id, item.nextduedate)
         if changed:
             conn.execute(update(table).where(table.c.id == bindparam("b_id"))
                          .values(nextduedate=bindparam("b_due")), changed)
+
+
+def _paid_through(kind: str, item, paid_starts: set) -> dt.date | None:
+    due = item.nextduedate
+    try:
+        while due is not None and due in paid_starts:
+            paid_starts = paid_starts - {due}
+            due = cycles.advance(due, _months(kind, item), _regdate(kind, item))
+    except cycles.UnknownCycle:
+        log.warning("%s %s has an unknown billing cycle; its due date was not moved",
+                    kind, item.id)
+        return item.nextduedate
+    return due
 
 
 def _months(kind: str, item) -> int:
@@ -89,3 +109,67 @@ def _months(kind: str, item) -> int:
 
 def _regdate(kind: str, item):
     return item.registrationdate if kind == "Domain" else item.regdate
+
+
+def balance_of(conn: Connection, invoice_id: int, total) -> Decimal:
+    """What is left to pay: the total (net of credit) less payments recorded against it."""
+    a = tblaccounts
+    paid = conn.execute(select(func.coalesce(func.sum(a.c.amountin), 0)
+                               - func.coalesce(func.sum(a.c.amountout), 0))
+                        .where(a.c.invoiceid == invoice_id)).scalar()
+    return to_money(total or 0) - to_money(paid or 0)
+
+
+@dataclass(frozen=True)
+class Payment:
+    invoice_id: int
+    gateway: str
+    transid: str
+    amount: Decimal | None  # None: the whole balance
+    fees: Decimal
+    when: dt.datetime
+
+
+def record_payment(conn: Connection, payment: Payment, options: BillingOptions) -> bool:
+    """AddInvoicePayment's write (spec 7): lock the invoice, refuse what cannot be, record the
+    transaction, and apply the payment rule when the balance reaches zero. Returns whether
+    the invoice is now paid."""
+    inv = _locked_invoice(conn, payment.invoice_id)
+    _claim_transid(conn, payment)
+    if (inv.status or "") != "Unpaid":
+        raise BusinessError("Invoice is not Unpaid")
+    balance = balance_of(conn, inv.id, inv.total)
+    amount = balance if payment.amount is None else payment.amount
+    if amount > balance:
+        raise BusinessError("Amount exceeds balance")
+    if amount <= 0:
+        raise BusinessError("Invalid amount: must be more than 0")
+    conn.execute(insert(tblaccounts).values(
+        userid=inv.userid, currency=0, gateway=payment.gateway, date=payment.when,
+        description="Invoice Payment", amountin=amount, fees=payment.fees, amountout=0,
+        rate=1, transid=payment.transid, invoiceid=inv.id, refundid=0))
+    if amount == balance:
+        mark_paid(conn, [inv.id], payment.when, options)
+        return True
+    return False
+
+
+def _locked_invoice(conn: Connection, invoice_id: int):
+    query = select(tblinvoices).where(tblinvoices.c.id == invoice_id)
+    if conn.dialect.name != "sqlite":  # SQLite: the writer's BEGIN IMMEDIATE holds it
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound("Invoice ID Not Found")
+    return row
+
+
+def _claim_transid(conn: Connection, payment: Payment) -> None:
+    """(gateway, transid) once, ever: a unique key on its hash, across all invoices."""
+    key = hashlib.sha256(f"{payment.gateway}\0{payment.transid}".encode()).hexdigest()
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(own.payment_keys).values(
+                key=key, invoiceid=payment.invoice_id, created_at=payment.when))
+    except IntegrityError:
+        raise BusinessError("Transaction ID Already Exists") from None

@@ -113,3 +113,12 @@ outbox = Table(
     Index("geninvoices_outbox_status_next", "status", "next_attempt_at"),
     sqlite_autoincrement=True,
 )
+
+# A payment's (gateway, transid), hashed: unique across every invoice, so a repeated
+# gateway notification never records twice (tblaccounts.transid is text, unindexable as is).
+payment_keys = Table(
+    "geninvoices_payment_keys", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("invoiceid", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)

@@ -1,0 +1,104 @@
+"""GetInvoices [doc]: a page of invoices, with filters and ordering (spec 7)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import and_, func, select
+
+from ..db import transaction
+from ..models.whmcs import tblclients, tblcurrencies, tblinvoices
+from . import fields as f
+from .gen_invoices import today_in
+from .params import ActionParams, Text, WholeNumber, parse
+from .registry import Context, action
+
+MAX_LIMIT = 1000
+ORDER_COLUMNS = {"id": "id", "invoicenumber": "invoicenum", "date": "date",
+                 "duedate": "duedate", "total": "total", "status": "status"}
+
+
+class Params(ActionParams):
+    limitstart: WholeNumber = 0
+    limitnum: WholeNumber = 25
+    userid: WholeNumber | None = None
+    status: Text = ""
+    orderby: Text = "id"
+    order: Text = "asc"
+
+    @field_validator("orderby")
+    @classmethod
+    def _orderby(cls, value: str) -> str:
+        value = value.strip().lower() or "id"
+        if value not in ORDER_COLUMNS:
+            raise PydanticCustomError("orderby", "must be one of " + "|".join(ORDER_COLUMNS))
+        return value
+
+    @field_validator("order")
+    @classmethod
+    def _order(cls, value: str) -> Literal["asc", "desc"]:
+        value = value.strip().lower() or "asc"
+        if value not in ("asc", "desc"):
+            raise PydanticCustomError("order", "must be asc or desc")
+        return value
+
+
+def _filters(p: Params, today):
+    inv, where = tblinvoices, []
+    if p.userid is not None:
+        where.append(inv.c.userid == p.userid)
+    status = p.status.strip()
+    if status.lower() == "overdue":
+        where += [inv.c.status == "Unpaid", inv.c.duedate < today]
+    elif status:
+        where.append(inv.c.status == status)
+    return and_(True, *where)
+
+
+def invoice_row(r) -> dict:
+    return {
+        "id": f.integer(r.id), "userid": f.integer(r.userid), "firstname": r.firstname or "",
+        "lastname": r.lastname or "", "companyname": r.companyname or "",
+        "invoicenum": r.invoicenum or "", "date": f.date(r.date), "duedate": f.date(r.duedate),
+        "datepaid": f.datetime(r.datepaid), "last_capture_attempt": f.datetime(
+            r.last_capture_attempt), "date_refunded": f.datetime(r.date_refunded),
+        "date_cancelled": f.datetime(r.date_cancelled), "subtotal": f.money(r.subtotal),
+        "credit": f.money(r.credit), "tax": f.money(r.tax), "tax2": f.money(r.tax2),
+        "total": f.money(r.total), "taxrate": f.rate(r.taxrate), "taxrate2": f.rate(r.taxrate2),
+        "status": r.status or "", "paymentmethod": r.paymentmethod or "",
+        "paymethodid": r.paymethodid, "notes": r.notes or "",
+        "created_at": f.datetime(r.created_at), "updated_at": f.datetime(r.updated_at),
+        "currencycode": r.code or "", "currencyprefix": r.prefix or "",
+        "currencysuffix": r.suffix or "",
+    }
+
+
+def _page_query(p: Params, where):
+    inv, c, cur = tblinvoices, tblclients, tblcurrencies
+    default = select(cur.c.id).where(cur.c.default == 1).order_by(cur.c.id).limit(1) \
+        .scalar_subquery()
+    column = inv.c[ORDER_COLUMNS[p.orderby]]
+    ordering = [column.desc(), inv.c.id.desc()] if p.order == "desc" else [column, inv.c.id]
+    # the page's ids first, through an index; then only those rows are joined
+    page = (select(inv.c.id).where(where).order_by(*ordering)
+            .limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart).subquery())
+    currency = func.coalesce(func.nullif(c.c.currency, 0), default)
+    return (select(inv, c.c.firstname, c.c.lastname, c.c.companyname, cur.c.code,
+                   cur.c.prefix, cur.c.suffix)
+            .select_from(page.join(inv, inv.c.id == page.c.id)
+                         .outerjoin(c, c.c.id == inv.c.userid)
+                         .outerjoin(cur, cur.c.id == currency))
+            .order_by(*ordering))
+
+
+@action("GetInvoices")
+def get_invoices(ctx: Context, raw: dict) -> dict:
+    p = parse(Params, raw)
+    where = _filters(p, today_in(ctx.settings))
+    with transaction(ctx.engine, write=False) as conn:
+        total = conn.execute(select(func.count()).select_from(tblinvoices).where(where)).scalar()
+        rows = [invoice_row(r) for r in conn.execute(_page_query(p, where))] if p.limitnum else []
+    return {"totalresults": int(total), "startnumber": p.limitstart, "numreturned": len(rows),
+            "invoices": {"invoice": rows}}

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 
 from passlib.context import CryptContext
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from .errors import BusinessError, NotFound
 from .models import own, whmcs
@@ -196,13 +196,29 @@ def remove_allowed_ip(conn: Connection, address: str) -> str:
 
 # --- lockout --------------------------------------------------------------------------------
 
-def recent_failures(conn: Connection, address: str, identifier: str | None,
-                    window_seconds: int) -> int:
-    f = own.auth_failures
-    where = [f.c.address == address, f.c.at > utcnow() - dt.timedelta(seconds=window_seconds)]
+def _gate_statement(per_identifier: bool):
+    # built once: every API call runs it, and building a statement costs more than running it
+    f, ips = own.auth_failures, own.allowed_ips
+    where = [f.c.address == bindparam("address"), f.c.at > bindparam("since")]
+    if per_identifier:
+        where.append(f.c.identifier == bindparam("identifier"))
+    allowed = select(func.count()).select_from(ips).where(ips.c.address == bindparam("address"))
+    failures = select(func.count()).select_from(f).where(and_(*where))
+    return select(allowed.scalar_subquery(), failures.scalar_subquery())
+
+
+_GATE = {True: _gate_statement(True), False: _gate_statement(False)}
+
+
+def gate(conn: Connection, address: str, identifier: str | None,
+         window_seconds: int) -> tuple[bool, int]:
+    """(address allowed?, recent failures) in one round trip: the check every call makes.
+    Failures count per address, or per (address, identifier) when one is given."""
+    params = {"address": address, "since": utcnow() - dt.timedelta(seconds=window_seconds)}
     if identifier is not None:
-        where.append(f.c.identifier == identifier)
-    return conn.execute(select(func.count()).select_from(f).where(and_(*where))).scalar_one()
+        params["identifier"] = identifier
+    row = conn.execute(_GATE[identifier is not None], params).one()
+    return bool(row[0]), int(row[1])
 
 
 def record_failure(conn: Connection, address: str, identifier: str) -> None:

@@ -4,6 +4,7 @@ import, so tests and workers each get their own."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 
 from fastapi import FastAPI
@@ -25,6 +26,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.state.front_door = FrontDoor(make_engine(
                 settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds),
                 settings)
+        # What exists at start-up lives as long as the worker: keep it out of the collector's
+        # scans, which otherwise show up as pauses in the slowest one per cent of calls.
+        gc.collect()
+        gc.freeze()
         yield
         if engine is None:
             app.state.front_door.engine.dispose()

@@ -100,24 +100,18 @@ class Authenticator:
         self.cache = VerifiedCache(ttl=settings.credential_cache_seconds)
         self.trusted = frozenset(access.normalise_ip(p) for p in settings.trusted_proxies)
 
-    def check_ip(self, params: dict, address: str) -> None:
-        key = self.settings.access_key
-        sent = _value(params, "accesskey")
-        if key and sent and hmac.compare_digest(sent.encode(), key.encode()):
-            return
-        with transaction(self.engine, write=False) as conn:
-            if not access.ip_allowed(conn, address):
-                raise IpNotAllowed(address)
-
     def authenticate(self, params: dict, address: str) -> Caller:
+        """Allow-list, lockout and credentials, in that order, on one connection."""
         identifier = _value(params, "identifier") or _value(params, "username")
         secret = _value(params, "secret") or _value(params, "password")
-        if not identifier or not secret:
-            raise AuthenticationFailed()
         counted_as = identifier if is_loopback(address) else None
         with transaction(self.engine, write=False) as conn:
-            failures = access.recent_failures(conn, address, counted_as,
-                                              self.settings.lockout_window_seconds)
+            allowed, failures = access.gate(conn, address, counted_as,
+                                            self.settings.lockout_window_seconds)
+            if not allowed and not self._access_key_sent(params):
+                raise IpNotAllowed(address)
+            if not identifier or not secret:
+                raise AuthenticationFailed()
             if failures >= self.settings.lockout_attempts:
                 raise AuthenticationFailed()  # locked: credentials not even looked at
             digest = self.cache.digest("api", identifier, secret)
@@ -128,6 +122,18 @@ class Authenticator:
             raise AuthenticationFailed()
         self.cache.put(digest, caller)
         return caller
+
+    def is_cached(self, params: dict) -> bool:
+        """Whether these credentials were verified lately (no slow hash to compute)."""
+        identifier = _value(params, "identifier") or _value(params, "username")
+        secret = _value(params, "secret") or _value(params, "password")
+        return bool(identifier and secret and
+                    self.cache.get(self.cache.digest("api", identifier, secret)))
+
+    def _access_key_sent(self, params: dict) -> bool:
+        """The access key bypasses the allow-list, never the credentials."""
+        key, sent = self.settings.access_key, _value(params, "accesskey")
+        return bool(key and sent and hmac.compare_digest(sent.encode(), key.encode()))
 
     @staticmethod
     def _verify(conn, identifier: str, secret: str) -> Caller | None:

@@ -30,13 +30,18 @@ class FrontDoor:
         self.settings = settings
         self.auth = Authenticator(engine, settings)
 
+    def is_quick(self, params: dict) -> bool:
+        """A quick read by a caller verified lately is answered without a worker thread;
+        a slow hash or a long action would stall every other call on the event loop."""
+        found = actions.ACTIONS.get(_action_name(params).lower())
+        return (found is None or found.quick) and self.auth.is_cached(params)
+
     def format_of(self, params: dict) -> str:
         return pick_format(params.get("responsetype"), self.settings.default_responsetype)
 
     def handle(self, params: dict, address: str) -> Reply:
         fmt, name, caller = self.format_of(params), _action_name(params), ""
         try:
-            self.auth.check_ip(params, address)
             who = self.auth.authenticate(params, address)
             caller = who.identifier
             found = actions.find(name)

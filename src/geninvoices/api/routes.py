@@ -45,6 +45,8 @@ async def _answer(request: Request, front: FrontDoor, address: str) -> Reply:
         params = phpform.overlay(query, await _body_params(request, body, limits))
     except GenInvoicesError as error:
         return front.reject(query, error)
+    if front.is_quick(params):
+        return front.handle(params, address)
     return await run_in_threadpool(front.handle, params, address)
 
 

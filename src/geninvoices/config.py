@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     # mail (spec 5.6)
     mail_from: str = "billing@localhost"
     smtp_url: str = ""
+    mail_claim_seconds: float = Field(300.0, gt=0)  # how long a sender owns a queued email
 
     @field_validator("database_url")
     @classmethod

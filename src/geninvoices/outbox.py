@@ -43,52 +43,70 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=2 ** min(attempts, 10)), MAX_BACKOFF)
 
 
-def send_due(engine: Engine, smtp_url: str, mail_from: str, *,
-             invoice_ids: list[int] | None = None, limit: int = 500) -> SendReport:
+def send_due(engine: Engine, smtp_url: str, mail_from: str, *, claim_seconds: float = 300,
+             limit: int = 500) -> SendReport:
+    """Send every queued email that is due, over one SMTP connection."""
     report = SendReport()
     if not smtp_url:
         log.warning("GENINVOICES_SMTP_URL is not set: Invoice Created emails stay queued")
         report.not_configured = True
         return report
-    for row in _claim(engine, invoice_ids, limit):
-        try:
-            _deliver(smtp_url, mail_from, row)
+    rows = _claim(engine, limit, dt.timedelta(seconds=claim_seconds))
+    if not rows:
+        return report
+    try:
+        client = _connect(smtp_url)
+    except (OSError, smtplib.SMTPException) as error:
+        _failed(engine, rows, error, report)  # the server is down: all wait for a retry
+        return report
+    with client:
+        for index, row in enumerate(rows):
+            try:
+                client.send_message(build_message(mail_from, row))
+            except (OSError, smtplib.SMTPServerDisconnected) as error:
+                _failed(engine, rows[index:], error, report)
+                break
+            except smtplib.SMTPException as error:  # this message refused; go on
+                _failed(engine, [row], error, report)
+                continue
             faults.checkpoint("after_smtp_accept")
-        except (OSError, smtplib.SMTPException) as error:
-            _failed(engine, row, error)
-            report.failed.append(row.invoiceid)
-            continue
-        faults.checkpoint("before_mark_sent")
-        with transaction(engine) as conn:
-            conn.execute(update(own.outbox).where(own.outbox.c.id == row.id).values(
-                status="sent", sent_at=utcnow(), claimed_until=None, last_error=None,
-                attempts=own.outbox.c.attempts + 1))
-        report.sent.append(row.invoiceid)
+            faults.checkpoint("before_mark_sent")
+            _sent(engine, row)
+            report.sent.append(row.invoiceid)
     return report
 
 
-def _claim(engine: Engine, invoice_ids: list[int] | None, limit: int) -> list:
+def _claim(engine: Engine, limit: int, claim: dt.timedelta) -> list:
+    """Rows this sender may send for a while; a crashed sender's claim simply expires."""
     o, now = own.outbox, utcnow()
     free = or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)
     query = select(o).where(o.c.status == "queued", o.c.next_attempt_at <= now, free)
-    if invoice_ids is not None:
-        query = query.where(o.c.invoiceid.in_(invoice_ids))
     claimed = []
     with transaction(engine) as conn:
         for row in conn.execute(query.order_by(o.c.id).limit(limit)).all():
             taken = conn.execute(update(o).where(o.c.id == row.id, free)
-                                 .values(claimed_until=now + CLAIM)).rowcount
+                                 .values(claimed_until=now + claim)).rowcount
             if taken:
                 claimed.append(row)
     return claimed
 
 
-def _failed(engine: Engine, row, error: Exception) -> None:
-    log.warning("sending invoice %s email to %s failed: %s", row.invoiceid, row.recipient, error)
+def _sent(engine: Engine, row) -> None:
     with transaction(engine) as conn:
         conn.execute(update(own.outbox).where(own.outbox.c.id == row.id).values(
-            attempts=own.outbox.c.attempts + 1, last_error=str(error)[:2000],
-            next_attempt_at=utcnow() + backoff(row.attempts + 1), claimed_until=None))
+            status="sent", sent_at=utcnow(), claimed_until=None, last_error=None,
+            attempts=own.outbox.c.attempts + 1))
+
+
+def _failed(engine: Engine, rows: list, error: Exception, report: SendReport) -> None:
+    log.warning("sending %d Invoice Created email(s) failed, retried later: %s",
+                len(rows), error)
+    with transaction(engine) as conn:
+        for row in rows:
+            conn.execute(update(own.outbox).where(own.outbox.c.id == row.id).values(
+                attempts=own.outbox.c.attempts + 1, last_error=str(error)[:2000],
+                next_attempt_at=utcnow() + backoff(row.attempts + 1), claimed_until=None))
+    report.failed += [row.invoiceid for row in rows]
 
 
 def build_message(mail_from: str, row) -> EmailMessage:
@@ -102,23 +120,25 @@ def build_message(mail_from: str, row) -> EmailMessage:
     return message
 
 
-def _deliver(smtp_url: str, mail_from: str, row) -> None:
+def _connect(smtp_url: str) -> smtplib.SMTP:
     url = urlsplit(smtp_url)
     if url.scheme not in ("smtp", "smtps"):
         raise smtplib.SMTPException(f"unsupported SMTP URL scheme {url.scheme!r}")
     host, user = url.hostname or "localhost", unquote(url.username or "")
-    password = unquote(url.password or "")
     if url.scheme == "smtps":
         client = smtplib.SMTP_SSL(host, url.port or 465, timeout=30,
                                   context=ssl.create_default_context())
     else:
         client = smtplib.SMTP(host, url.port or 587, timeout=30)
-    with client:
+    try:
         if url.scheme == "smtp" and user:
             client.starttls(context=ssl.create_default_context())  # never send a password bare
         if user:
-            client.login(user, password)
-        client.send_message(build_message(mail_from, row))
+            client.login(user, unquote(url.password or ""))
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def list_rows(engine: Engine, *, failed: bool = False) -> list:

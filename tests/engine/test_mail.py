@@ -71,3 +71,16 @@ def test_without_smtp_configured_mail_stays_queued(billed, caplog):
     assert report.not_configured
     assert outbox(billed)[0]["status"] == "queued"
     assert "GENINVOICES_SMTP_URL is not set" in caplog.text
+
+
+def test_a_crashed_senders_claim_expires_and_the_email_goes_out(billed, smtp):
+    smtp.start()
+    import datetime as dt2
+    claimed = sender._claim(billed, 10, dt2.timedelta(seconds=1))  # then the sender "dies"
+    assert len(claimed) == 1
+    assert sender.send_due(billed, smtp.url, "billing@hosting.example").sent == []  # owned
+    import time
+    time.sleep(1.2)
+    assert sender.send_due(billed, smtp.url, "billing@hosting.example").sent == [
+        claimed[0].invoiceid]
+    assert len(smtp.messages()) == 1

@@ -45,12 +45,13 @@ def selection_of(p: Params) -> Selection:
                      as_tuple(p.addonids))
 
 
-def send_after_commit(ctx_engine, settings: Settings, result: RunResult) -> None:
+def send_after_commit(engine, settings: Settings, result: RunResult) -> None:
+    """After a run has committed: drain the outbox (this run's emails and any waiting)."""
     if not result.invoice_ids:
         return
     try:
-        outbox.send_due(ctx_engine, settings.smtp_url, settings.mail_from,
-                        invoice_ids=result.invoice_ids)
+        outbox.send_due(engine, settings.smtp_url, settings.mail_from,
+                        claim_seconds=settings.mail_claim_seconds)
     except Exception:  # noqa: BLE001 - the invoices are committed; mail retries later
         log.exception("sending Invoice Created emails failed; they stay queued")
 

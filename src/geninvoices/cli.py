@@ -1,0 +1,353 @@
+"""The `geninvoices` command (spec 8). Every command answers bad input with one line on
+stderr, `error: ...`, and a non-zero exit: 1 for a business error, 75 when the database is
+unreachable or a lock could not be had (try again), 2 for usage errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from pydantic import ValidationError
+from sqlalchemy import exc, insert, select, update
+
+from . import access, cli_billing
+from .config import Settings
+from .db import make_engine, transaction, translate
+from .errors import GenInvoicesError, RetryableError
+from .migrate import add_indexes, migrate
+
+app = typer.Typer(help="geninvoices: a WHMCS-compatible billing API server.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+credentials_app = typer.Typer(help="API credentials (identifier + secret).",
+                              no_args_is_help=True)
+admins_app = typer.Typer(help="Admins and their legacy API login.", no_args_is_help=True)
+ips_app = typer.Typer(help="The API's IP allow-list.", no_args_is_help=True)
+config_app = typer.Typer(help="WHMCS settings in tblconfiguration.", no_args_is_help=True)
+app.add_typer(credentials_app, name="credentials")
+app.add_typer(admins_app, name="admins")
+app.add_typer(ips_app, name="allowed-ips")
+app.add_typer(config_app, name="config")
+app.add_typer(cli_billing.mail_app, name="mail")
+
+EXIT_BUSINESS, EXIT_RETRY = 1, 75
+
+
+def fail(message: str, code: int = EXIT_BUSINESS) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def command(func):
+    """One line and an exit code for anything that goes wrong; never a traceback."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
+        except RetryableError as error:
+            fail(f"{error.message} (check GENINVOICES_DATABASE_URL and that the database "
+                 "is running)", EXIT_RETRY)
+        except GenInvoicesError as error:
+            fail(error.message)
+        except exc.SQLAlchemyError as error:
+            translated = translate(error)
+            if isinstance(translated, RetryableError):
+                fail(f"{translated.message}: {_first_line(error.orig or error)} (check "
+                     "GENINVOICES_DATABASE_URL and that the database is running)", EXIT_RETRY)
+            fail(f"database error: {_first_line(error.orig or error)}; is the database "
+                 "migrated? run `geninvoices migrate`")
+        except exc.ArgumentError as error:
+            fail(f"bad GENINVOICES_DATABASE_URL: {error}", 2)
+        except (ValueError, ImportError, OSError) as error:
+            fail(_first_line(error))
+        except Exception as error:  # noqa: BLE001 - one line, never a traceback
+            logging.getLogger("geninvoices.cli").debug("unexpected error", exc_info=True)
+            fail(f"unexpected {error.__class__.__name__}: {_first_line(error)}")
+    return wrapper
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [error.__class__.__name__])[0]
+
+
+def settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "GENINVOICES_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        fail(f"bad {name}: {first['msg']}", 2)
+
+
+def engine_for(s: Settings):
+    try:
+        return make_engine(s.database_url, lock_timeout_seconds=s.lock_timeout_seconds)
+    except (exc.ArgumentError, ValueError, ImportError) as error:
+        fail(f"bad GENINVOICES_DATABASE_URL {s.database_url!r}: {_first_line(error)}", 2)
+
+
+# --- serve and migrate -----------------------------------------------------------------------
+
+@app.command("migrate")
+@command
+def migrate_cmd(adopt: Annotated[bool, typer.Option("--adopt", help=(
+        "add geninvoices' tables to an existing WHMCS database without touching WHMCS's"))] = False,
+        add_indexes_: Annotated[bool, typer.Option("--add-indexes", help=(
+            "create the indexes geninvoices needs on WHMCS's tables"))] = False) -> None:
+    """Create or update the database schema."""
+    engine = engine_for(settings())
+    try:
+        typer.echo(migrate(engine, adopt=adopt))
+        if add_indexes_:
+            created = add_indexes(engine)
+            typer.echo("indexes created: " + (", ".join(created) if created else "none needed"))
+    finally:
+        engine.dispose()
+
+
+@app.command()
+@command
+def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+          demo: Annotated[bool, typer.Option(help="seed demo data and print a curl line")] = False):
+    """Migrate, then serve /includes/api.php with uvicorn."""
+    import uvicorn
+
+    from .actions.gen_invoices import today_in
+    from .app import configure_logging
+    from .demo import seed_demo
+
+    s = settings()
+    engine = engine_for(s)
+    try:
+        typer.echo(migrate(engine), err=True)
+        if demo:
+            with transaction(engine) as conn:
+                seeded = seed_demo(conn, today_in(s))
+                ident, secret = access.create_credential(conn, allow=None,
+                                                         description="serve --demo")
+            typer.echo(("demo data seeded" if seeded else "demo data already there")
+                       + f"; new API credential {ident}", err=True)
+            typer.echo(demo_curl(host, port, ident, secret))
+    finally:
+        engine.dispose()
+    configure_logging()
+    uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,
+                workers=workers, access_log=False, proxy_headers=False, server_header=False,
+                log_level="info")
+
+
+def demo_curl(host: str, port: int, ident: str, secret: str) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return (f"curl -s http://{shown}:{port}/includes/api.php -d action=GenInvoices "
+            f"-d identifier={ident} -d secret={secret} -d responsetype=json")
+
+
+app.command("generate")(command(cli_billing.generate))
+
+
+# --- credentials ----------------------------------------------------------------------------
+
+@credentials_app.command("create")
+@command
+def credentials_create(
+        allow: Annotated[Optional[list[str]], typer.Option(
+            "--allow", help="an action this credential may run (repeatable); default: all")] = None,
+        description: Annotated[str, typer.Option(help="what it is for")] = "",
+        as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Create a credential; its secret is shown once."""
+    from .actions import ACTIONS
+    engine = engine_for(settings())
+    try:
+        with transaction(engine) as conn:
+            ident, secret = access.create_credential(
+                conn, allow=allow, description=description, known_actions=set(ACTIONS))
+    finally:
+        engine.dispose()
+    actions = sorted({a.lower() for a in allow}) if allow else ["*"]
+    if as_json:
+        typer.echo(json.dumps({"identifier": ident, "secret": secret, "actions": actions}))
+        return
+    typer.echo(f"identifier: {ident}\nsecret:     {secret}\nactions:    {', '.join(actions)}")
+    typer.echo("The secret is shown only now; store it safely.", err=True)
+
+
+@credentials_app.command("list")
+@command
+def credentials_list() -> None:
+    """Credentials with their roles; never a secret."""
+    engine = engine_for(settings())
+    try:
+        with transaction(engine, write=False) as conn:
+            rows = access.list_credentials(conn)
+    finally:
+        engine.dispose()
+    table = Table("description", "created", "revoked", "actions")
+    table.add_column("identifier", no_wrap=True)
+    for r in rows:
+        table.add_row(r["description"], f"{r['created']:%Y-%m-%d %H:%M}",
+                      f"{r['revoked']:%Y-%m-%d %H:%M}" if r["revoked"] else "",
+                      ", ".join(r["actions"]), r["identifier"])
+    Console(width=120).print(table)
+
+
+@credentials_app.command("revoke")
+@command
+def credentials_revoke(identifier: str) -> None:
+    """Revoke a credential (every worker refuses it within 60 seconds at most)."""
+    engine = engine_for(settings())
+    try:
+        with transaction(engine) as conn:
+            access.revoke_credential(conn, identifier)
+    finally:
+        engine.dispose()
+    typer.echo(f"revoked {identifier}")
+
+
+# --- admins -----------------------------------------------------------------------------------
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        fail("give the password on standard input, e.g. `echo 'pw' | geninvoices admins ...`")
+    return password
+
+
+@admins_app.command("create")
+@command
+def admins_create(username: str, email: Annotated[str, typer.Option()] = "",
+                  api_access: Annotated[bool, typer.Option("--api-access/--no-api-access")] = True):
+    """Create an admin; the password (for the legacy MD5 login) comes from stdin."""
+    password = _password_from_stdin()
+    engine = engine_for(settings())
+    try:
+        with transaction(engine) as conn:
+            access.create_admin(conn, username, password, email=email, api_access=api_access)
+    finally:
+        engine.dispose()
+    typer.echo(f"admin {username} created" + ("" if api_access else " (no API access)"))
+
+
+@admins_app.command("set-password")
+@command
+def admins_set_password(username: str, api_access: Annotated[
+        bool, typer.Option("--api-access/--no-api-access")] = True) -> None:
+    """Set an admin's legacy-login password from stdin (also for adopted WHMCS admins)."""
+    password = _password_from_stdin()
+    engine = engine_for(settings())
+    try:
+        with transaction(engine) as conn:
+            access.set_admin_password(conn, username, password, api_access=api_access)
+    finally:
+        engine.dispose()
+    typer.echo(f"password set for {username}")
+
+
+# --- allowed IPs --------------------------------------------------------------------------------
+
+def _address(address: str) -> str:
+    try:
+        return access.normalise_ip(address)
+    except ValueError:
+        fail(f"{address!r} is not an IP address (ranges are not supported)")
+
+
+@ips_app.command("add")
+@command
+def ips_add(address: str) -> None:
+    """Allow calls from this address."""
+    address = _address(address)
+    engine = engine_for(settings())
+    try:
+        with transaction(engine) as conn:
+            access.add_allowed_ip(conn, address)
+    finally:
+        engine.dispose()
+    typer.echo(f"allowed {address}")
+
+
+@ips_app.command("remove")
+@command
+def ips_remove(address: str) -> None:
+    """Stop allowing calls from this address."""
+    address = _address(address)
+    engine = engine_for(settings())
+    try:
+        with transaction(engine) as conn:
+            access.remove_allowed_ip(conn, address)
+    finally:
+        engine.dispose()
+    typer.echo(f"removed {address}")
+
+
+@ips_app.command("list")
+@command
+def ips_list() -> None:
+    """The allowed addresses."""
+    engine = engine_for(settings())
+    try:
+        with transaction(engine, write=False) as conn:
+            for address in access.allowed_ips(conn):
+                typer.echo(address)
+    finally:
+        engine.dispose()
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+@config_app.command("get")
+@command
+def config_get(key: str) -> None:
+    """Print a tblconfiguration value."""
+    from .models.whmcs import tblconfiguration as cfg
+    engine = engine_for(settings())
+    try:
+        with transaction(engine, write=False) as conn:
+            value = conn.execute(select(cfg.c.value).where(cfg.c.setting == key)).scalar()
+    finally:
+        engine.dispose()
+    if value is None:
+        fail(f"no setting named {key}")
+    typer.echo(value)
+
+
+@config_app.command("set")
+@command
+def config_set(key: str, value: str) -> None:
+    """Set a tblconfiguration value (a checkbox is `on` or empty)."""
+    from .access import utcnow
+    from .models.whmcs import tblconfiguration as cfg
+    if not key.strip() or len(key) > 64:
+        fail("a setting name is 1 to 64 characters")
+    engine = engine_for(settings())
+    try:
+        with transaction(engine) as conn:
+            now = utcnow()
+            found = conn.execute(select(cfg.c.setting).where(cfg.c.setting == key)).first()
+            if found:
+                conn.execute(update(cfg).where(cfg.c.setting == key).values(value=value,
+                                                                           updated_at=now))
+            else:
+                conn.execute(insert(cfg).values(setting=key, value=value, created_at=now,
+                                                updated_at=now))
+    finally:
+        engine.dispose()
+    typer.echo(f"{key} = {value}")
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""A billing world built with bulk inserts, and a snapshot of what a run leaves, equal for two
+databases when they hold the same result "up to invoice ids and the order of numbers"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import subprocess
+import sys
+from collections import Counter
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+
+from geninvoices.db import transaction
+from geninvoices.models import own
+from geninvoices.models.whmcs import (tbladdons, tblclients, tblconfiguration, tblcredit,
+                                      tblcurrencies, tbldomains, tblhosting, tblhostingaddons,
+                                      tblinvoiceitems, tblinvoices, tblproducts)
+
+TODAY = dt.date.today()  # the API bills as of the real today, so the world is built around it
+NUMBER_FORMAT = "INV-{NUMBER}"
+FIRST_NUMBER = 1000
+
+
+def build_world(engine, clients: int, *, seed: int = 7) -> int:
+    """``clients`` clients with five due items each (services, an addon, a domain); some with
+    credit, some with separate invoices; custom numbering on. Returns the item count."""
+    rng = random.Random(seed)
+    now = dt.datetime(2026, 3, 1)
+    cfg = {"TaxCustomInvoiceNumbering": "on", "TaxCustomInvoiceNumberFormat": NUMBER_FORMAT,
+           "TaxNextCustomInvoiceNumber": str(FIRST_NUMBER), "CreateInvoiceDaysBefore": "14"}
+    with transaction(engine) as conn:
+        conn.execute(insert(tblconfiguration), [
+            {"setting": k, "value": v, "created_at": now, "updated_at": now}
+            for k, v in cfg.items()])
+        conn.execute(insert(tblcurrencies).values(id=1, code="USD", prefix="$", suffix=" USD",
+                                                  default=1))
+        conn.execute(insert(tblproducts), [{"id": i, "name": f"Plan {i}", "tax": 0}
+                                           for i in (1, 2)])
+        conn.execute(insert(tbladdons).values(id=1, name="Backups"))
+        conn.execute(insert(tblclients), [
+            {"id": c, "firstname": f"C{c}", "lastname": "Test", "email": f"c{c}@example.com",
+             "currency": 1, "status": "Active",
+             "credit": Decimal(rng.choice(["0.00", "0.00", "7.50", "25.00", "500.00"])),
+             "separateinvoices": int(c % 7 == 0)} for c in range(1, clients + 1)])
+        services, addons, domains = [], [], []
+        for c in range(1, clients + 1):
+            for k in range(2):
+                sid = c * 10 + k
+                day = TODAY + dt.timedelta(days=rng.choice([0, 3, 5, 10]))
+                services.append({
+                    "id": sid, "userid": c, "packageid": 1 + k, "domain": f"s{sid}.example",
+                    "amount": Decimal(rng.choice(["4.99", "9.95", "19.00"])),
+                    "billingcycle": rng.choice(["Monthly", "Quarterly", "Annually"]),
+                    "regdate": day, "nextduedate": day, "nextinvoicedate": day,
+                    "domainstatus": "Active",
+                    "paymentmethod": rng.choice(["banktransfer", "banktransfer", "paypal"])})
+            addons.append({"id": c, "userid": c, "hostingid": c * 10, "addonid": 1,
+                           "recurring": Decimal("2.00"), "billingcycle": "Monthly",
+                           "regdate": services[-2]["regdate"],
+                           "nextduedate": services[-2]["regdate"],
+                           "nextinvoicedate": services[-2]["regdate"], "status": "Active",
+                           "paymentmethod": "banktransfer", "tax": ""})
+            day = TODAY + dt.timedelta(days=rng.choice([1, 3]))
+            domains.append({"id": c, "userid": c, "domain": f"d{c}.example", "type": "Register",
+                            "registrationperiod": rng.choice([1, 2]),
+                            "recurringamount": Decimal("12.00"), "registrationdate": day,
+                            "nextduedate": day, "nextinvoicedate": day, "status": "Active",
+                            "paymentmethod": "banktransfer"})
+            day = TODAY + dt.timedelta(days=2)
+            services.append({"id": c * 10 + 5, "userid": c, "packageid": 2, "domain": "",
+                             "amount": Decimal("1.00"), "billingcycle": "Monthly",
+                             "regdate": day, "nextduedate": day, "nextinvoicedate": day,
+                             "domainstatus": "Suspended", "paymentmethod": ""})
+        conn.execute(insert(tblhosting), services)
+        conn.execute(insert(tblhostingaddons), addons)
+        conn.execute(insert(tbldomains), domains)
+    _fix_sequences(engine)
+    return len(services) + len(addons) + len(domains)
+
+
+def _fix_sequences(engine) -> None:
+    """Explicit ids on PostgreSQL leave its sequences behind: move them past the ids."""
+    if engine.dialect.name != "postgresql":
+        return
+    with transaction(engine) as conn:
+        for table in (tblcurrencies, tblproducts, tbladdons, tblclients, tblhosting,
+                      tblhostingaddons, tbldomains):
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"(SELECT MAX(id) FROM {table.name}))")
+
+
+def snapshot(engine) -> dict:
+    """Everything a run writes, with invoice ids replaced by what the invoice is."""
+    with engine.connect() as conn:
+        invoices = {r.id: r for r in conn.execute(select(tblinvoices))}
+        lines = conn.execute(select(tblinvoiceitems).order_by(tblinvoiceitems.c.id)).all()
+        by_invoice: dict[int, list] = {}
+        for l in lines:
+            by_invoice.setdefault(l.invoiceid, []).append(
+                (l.type, l.relid, l.description, str(l.amount), l.taxed, l.duedate,
+                 l.paymentmethod))
+        key = {i: (r.userid, r.duedate, tuple(sorted(by_invoice.get(i, []))))
+               for i, r in invoices.items()}
+        state = {
+            "invoices": Counter((key[i], r.date, str(r.subtotal), str(r.credit), str(r.tax),
+                                 str(r.total), r.status, r.paymentmethod)
+                                for i, r in invoices.items()),
+            "numbers": sorted(r.invoicenum for r in invoices.values()),
+            "services": sorted(conn.execute(select(tblhosting.c.id, tblhosting.c.nextduedate,
+                                                   tblhosting.c.nextinvoicedate)).all()),
+            "addons": sorted(conn.execute(select(tblhostingaddons.c.id,
+                                                 tblhostingaddons.c.nextduedate,
+                                                 tblhostingaddons.c.nextinvoicedate)).all()),
+            "domains": sorted(conn.execute(select(tbldomains.c.id, tbldomains.c.nextduedate,
+                                                  tbldomains.c.nextinvoicedate)).all()),
+            "credit": sorted((r.id, str(r.credit)) for r in conn.execute(
+                select(tblclients.c.id, tblclients.c.credit))),
+            "credit_rows": Counter((r.clientid, str(r.amount), key.get(r.relid)) for r in
+                                   conn.execute(select(tblcredit))),
+            "ledger": Counter((r.kind, r.relid, r.period_start, key.get(r.invoiceid)) for r in
+                              conn.execute(select(own.ledger))),
+            "outbox": Counter(key.get(r.invoiceid) for r in conn.execute(select(own.outbox))),
+        }
+    return state
+
+
+def numbers_are_gapless(state: dict) -> bool:
+    expected = [NUMBER_FORMAT.replace("{NUMBER}", str(FIRST_NUMBER + i))
+                for i in range(len(state["numbers"]))]
+    return sorted(state["numbers"]) == sorted(expected)
+
+
+def without_numbers(state: dict) -> dict:
+    return {k: v for k, v in state.items() if k != "numbers"}
+
+
+def cli(url: str, *args: str, env: dict | None = None, **kw) -> subprocess.Popen:
+    full_env = {**os.environ, "GENINVOICES_DATABASE_URL": url, **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "geninvoices.cli", *args], env=full_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)

@@ -143,7 +143,20 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     configure_logging()
     uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,
                 workers=workers, access_log=False, proxy_headers=False, server_header=False,
-                log_level="info")
+                log_level="info", log_config=log_config())
+
+
+def log_config() -> dict:
+    """uvicorn's logging, plus our own access lines, applied in every worker process."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["default"]["fmt"] = "%(asctime)s %(levelprefix)s %(name)s: %(message)s"
+    config["loggers"]["geninvoices"] = {"handlers": ["default"], "level": "INFO",
+                                        "propagate": False}
+    config["loggers"]["psycopg"] = {"level": "ERROR"}
+    return config
 
 
 def demo_curl(host: str, port: int, ident: str, secret: str) -> str:
@@ -346,6 +359,8 @@ def config_set(key: str, value: str) -> None:
 
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("psycopg").setLevel(logging.ERROR)  # its notices of a dropped link
     app()
 
 

@@ -33,10 +33,13 @@ SEED = 20261124
 
 
 def kill_points(count: int = 10) -> list[tuple[str, str, int]]:
+    """Every named stage at least once (in a seeded order), then seeded picks."""
     rng = random.Random(SEED)
+    stages = CHUNK_STAGES + MAIL_STAGES
+    rng.shuffle(stages)
+    stages += [rng.choice(CHUNK_STAGES + MAIL_STAGES) for _ in range(count - len(stages))]
     points = []
-    for i in range(count):
-        stage = rng.choice(CHUNK_STAGES + MAIL_STAGES)
+    for i, stage in enumerate(stages):
         n = rng.randint(1, 5) if stage in CHUNK_STAGES else rng.randint(1, 40)
         points.append(("generate" if i % 2 == 0 else "server", stage, n))
     return points

@@ -1,0 +1,133 @@
+"""A database that goes away mid-run (issue 4.3): the caller gets "Database unavailable,
+please retry" (HTTP 503) or `generate` exit 75; nothing committed is lost, and the retry
+duplicates nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from geninvoices import access
+from geninvoices.billing.due import Selection
+from geninvoices.billing.generator import RunSettings, generate
+from geninvoices.db import make_engine, transaction
+from geninvoices.migrate import migrate
+from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
+                                     without_numbers)
+from tests.smtp import free_port
+from tests.tcpproxy import TcpProxy
+
+CLIENTS, CHUNK = 40, 8
+
+
+def _expected(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ref.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    build_world(engine, CLIENTS)
+    generate(engine, Selection(), RunSettings(today=TODAY, chunk_size=CHUNK))
+    state = snapshot(engine)
+    engine.dispose()
+    return state
+
+
+def _wait_for(path, seconds=60) -> None:
+    deadline = time.monotonic() + seconds
+    while not os.path.exists(path):
+        assert time.monotonic() < deadline, "the run never reached its pause"
+        time.sleep(0.02)
+
+
+def _through(proxy: TcpProxy, url: str) -> str:
+    return make_url(url).set(host="127.0.0.1", port=proxy.port).render_as_string(
+        hide_password=False)
+
+
+def _env(marker) -> dict:
+    return {"GENINVOICES_TESTING": "1", "GENINVOICES_PAUSE": "after_invoices:2:2",
+            "GENINVOICES_PAUSE_FILE": str(marker), "GENINVOICES_CHUNK_SIZE": str(CHUNK)}
+
+
+def test_database_gone_mid_run(fresh_db, engine_of, tmp_path, backend):
+    url = fresh_db()
+    if backend == "sqlite":
+        return _sqlite_file_gone(url, tmp_path)
+    expected = _expected(tmp_path)
+    engine = engine_of(url)
+    build_world(engine, CLIENTS)
+    with transaction(engine) as conn:
+        ident, secret = access.create_credential(conn, allow=["GenInvoices"])
+    target = make_url(url).port
+
+    # generate: the connection cut while its second chunk is being written
+    proxy = TcpProxy(target)
+    run = cli(_through(proxy, url), "generate", "--date", TODAY.isoformat(),
+              env=_env(tmp_path / "g.paused"))
+    _wait_for(tmp_path / "g.paused")
+    proxy.cut()
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 75, err
+    assert err.strip().splitlines()[-1].startswith("error: Database unavailable, please retry")
+    assert "Traceback" not in err
+    half = snapshot(engine)
+    assert 0 < sum(half["invoices"].values()) < sum(expected["invoices"].values())
+    proxy.close()
+
+    # the server: the same cut gives the caller a 503
+    proxy = TcpProxy(target)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "geninvoices.cli", "serve", "--port", str(port)],
+        env={**os.environ, "GENINVOICES_DATABASE_URL": _through(proxy, url),
+             **_env(tmp_path / "s.paused")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}/includes/api.php"
+    replies = []
+    try:
+        _up(endpoint)
+        caller = threading.Thread(target=lambda: replies.append(httpx.post(
+            endpoint, timeout=120, data={"action": "GenInvoices", "identifier": ident,
+                                         "secret": secret, "responsetype": "json"})))
+        caller.start()
+        _wait_for(tmp_path / "s.paused")
+        proxy.cut()
+        caller.join()
+    finally:
+        server.terminate()
+        server.wait(30)
+        proxy.close()
+    assert (replies[0].status_code, replies[0].json()) == (
+        503, {"result": "error", "message": "Database unavailable, please retry"})
+
+    # the retry, with the database back: exactly one run's result
+    retry = cli(url, "generate", "--date", TODAY.isoformat(),
+                env={"GENINVOICES_CHUNK_SIZE": str(CHUNK)})
+    _, err = retry.communicate(timeout=120)
+    assert retry.returncode == 0, err
+    state = snapshot(engine)
+    assert without_numbers(state) == without_numbers(expected)
+    assert numbers_are_gapless(state)
+
+
+def _sqlite_file_gone(url: str, tmp_path) -> None:
+    """SQLite has no server to lose: a database file that cannot be opened is the outage."""
+    gone = f"sqlite:///{tmp_path / 'no-such-dir' / 'geninvoices.db'}"
+    run = cli(gone, "generate", "--date", TODAY.isoformat())
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 75 and err.startswith("error: Database unavailable, please retry")
+
+
+def _up(endpoint: str) -> None:
+    for _ in range(300):
+        try:
+            httpx.post(endpoint, data={}, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError("the server did not start")

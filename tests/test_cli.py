@@ -154,3 +154,32 @@ def test_serve_demo_prints_a_curl_line_that_works(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_mail_send_and_list_failed(url, tmp_path):
+    from tests import builders as b
+    from tests.smtp import SmtpServer
+    engine = make_engine(url)
+    from geninvoices.db import transaction
+    with transaction(engine) as conn:
+        cid = b.make_client(conn)
+        pid = b.make_product(conn)
+        b.make_service(conn, client=cid, product=pid, regdate=b.D(2026, 1, 1))
+    engine.dispose()
+    down = {"GENINVOICES_SMTP_URL": f"smtp://127.0.0.1:{free_port()}"}
+    assert gi(url, "generate", "--date", "2025-12-25", extra_env=down).returncode == 0
+    stuck = gi(url, "mail", "list", "--failed")
+    assert "ada@example.com" in stuck.stdout and "queued" in stuck.stdout
+    assert gi(url, "mail", "send").returncode == 1  # no SMTP configured: says so
+    smtp = SmtpServer(tmp_path / "maildir").start()
+    try:
+        with make_engine(url).begin() as conn:  # the retry is due now
+            from sqlalchemy import update
+            from geninvoices.models import own
+            conn.execute(update(own.outbox).values(next_attempt_at=b.D(2000, 1, 1)))
+        sent = gi(url, "mail", "send", extra_env={"GENINVOICES_SMTP_URL": smtp.url})
+        assert sent.returncode == 0 and sent.stdout.strip() == "sent: 1, failed: 0"
+        assert len(smtp.messages()) == 1
+        assert "ada@example.com" not in gi(url, "mail", "list", "--failed").stdout
+    finally:
+        smtp.stop()

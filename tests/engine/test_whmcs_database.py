@@ -47,12 +47,19 @@ INSERT INTO tblhosting (id, userid, packageid, regdate, domain, paymentmethod, a
   '0000-00-00', '0000-00-00', 'Active', '', '', '', '', '', '', '', '', '');
 INSERT INTO tblinvoices (id, userid, invoicenum, date, duedate, datepaid, subtotal, total,
   status, paymentmethod, notes)
-  VALUES (500, 1, '', '2026-02-20', '2026-03-05', '0000-00-00 00:00:00', 20.00, 20.00,
+  VALUES (499, 1, '', '2026-02-11', '2026-02-25', '2026-02-20 10:00:00', 30.00, 30.00,
+  'Paid', 'banktransfer', ''),
+  (500, 1, '', '2026-02-20', '2026-03-05', '0000-00-00 00:00:00', 20.00, 20.00,
   'Unpaid', 'banktransfer', '');
 INSERT INTO tblinvoiceitems (invoiceid, userid, type, relid, description, amount, taxed,
   duedate, paymentmethod, notes)
-  VALUES (500, 1, 'Hosting', 1, 'Cloud VPS (05/03/2026 - 04/04/2026)', 20.00, 0,
+  VALUES (499, 1, 'Hosting', 2, 'Cloud VPS (25/02/2026 - 24/03/2026)', 30.00, 0,
+  '2026-02-25', 'banktransfer', ''),
+  (500, 1, 'Hosting', 1, 'Cloud VPS (05/03/2026 - 04/04/2026)', 20.00, 0,
   '2026-03-05', 'banktransfer', '');
+INSERT INTO tblaccounts (userid, currency, gateway, date, description, amountin, transid,
+  invoiceid)
+  VALUES (1, 0, 'banktransfer', '2026-02-20 10:00:00', 'Invoice Payment', 30.00, 'W-1', 499);
 """
 
 
@@ -80,7 +87,7 @@ def test_adopted_whmcs_database_is_billed_and_whmcs_periods_are_not_rebilled(whm
         migrate(engine, adopt=True)
         result = run(engine, TODAY)
         assert result.numcreated == 1 and result.skipped == []
-        new = [i for i in invoices(engine) if i["id"] != 500]
+        new = [i for i in invoices(engine) if i["id"] not in (499, 500)]
         assert [(i["userid"], i["total"], i["duedate"]) for i in new] == [
             (1, Decimal("30.00"), D(2026, 3, 25))]
         billed = [l for l in lines(engine) if l["invoiceid"] == new[0]["id"]]
@@ -89,6 +96,8 @@ def test_adopted_whmcs_database_is_billed_and_whmcs_periods_are_not_rebilled(whm
         assert service(engine, 1)["nextinvoicedate"] == D(2026, 4, 5)
         assert service(engine, 3)["nextinvoicedate"] is None  # zero date: never billed
         assert run(engine, TODAY).numcreated == 0
+        old = {i["id"]: i for i in invoices(engine) if i["id"] in (499, 500)}
+        assert (old[499]["status"], old[500]["status"]) == ("Paid", "Unpaid")  # untouched
         with engine.connect() as conn:
             datepaid = conn.exec_driver_sql(
                 f"SELECT CAST(datepaid AS CHAR) FROM tblinvoices WHERE id = {new[0]['id']}"

@@ -133,6 +133,16 @@ def _now():
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+def load_whmcs_schema(url: str) -> None:
+    """Make a MariaDB database look like a WHMCS install: WHMCS's DDL as it is."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SET SESSION sql_mode = ''")
+        for sql in whmcs.schema_statements():
+            conn.exec_driver_sql(sql)
+    engine.dispose()
+
+
 @pytest.fixture
 def backend(engine) -> str:
     return engine.dialect.name

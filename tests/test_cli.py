@@ -6,16 +6,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 from sqlalchemy import func, insert, select
 
 from geninvoices.db import make_engine
-from geninvoices.models import whmcs
 from geninvoices.models.whmcs import tblclients
-from tests.smtp import free_port
+from tests.conftest import load_whmcs_schema
+from tests.net import free_port, stop, wait_until_up
 
 
 def gi(url, *args, stdin=None, extra_env=None):
@@ -115,11 +114,9 @@ def test_generate_with_date_and_json(url, tmp_path):
 
 def test_migrate_adopt_and_add_indexes_on_a_whmcs_database(server_dbs):
     url = server_dbs["mariadb"].create()
+    load_whmcs_schema(url)
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("SET SESSION sql_mode = ''")
-        for sql in whmcs.schema_statements():
-            conn.exec_driver_sql(sql)
         conn.execute(insert(tblclients).values(firstname="Kept", email="k@example.com"))
     refused = gi(url, "migrate")
     assert refused.returncode == 1 and "--adopt" in refused.stderr
@@ -144,16 +141,12 @@ def test_serve_demo_prints_a_curl_line_that_works(tmp_path):
         line = server.stdout.readline().strip()
         assert line.startswith(f"curl -s http://127.0.0.1:{port}/includes/api.php")
         fields = dict(part.split("=", 1) for part in line.split(" -d ")[1:])
-        for _ in range(100):
-            try:
-                reply = httpx.post(f"http://127.0.0.1:{port}/includes/api.php", data=fields)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        endpoint = f"http://127.0.0.1:{port}/includes/api.php"
+        wait_until_up(endpoint)
+        reply = httpx.post(endpoint, data=fields)
         assert reply.json() == {"result": "success", "numcreated": "1"}
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
 
 
 def test_mail_send_and_list_failed(url, tmp_path):

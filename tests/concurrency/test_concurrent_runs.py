@@ -4,11 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
 
 import httpx
 
@@ -18,7 +14,7 @@ from geninvoices.billing.generator import RunSettings, generate
 from geninvoices.db import transaction
 from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
                                      without_numbers)
-from tests.smtp import free_port
+from tests.net import start_server, stop, wait_until_up
 
 CLIENTS = 400
 ENV = {"GENINVOICES_CHUNK_SIZE": "25"}  # many chunks, so runs really interleave
@@ -53,12 +49,7 @@ def test_eight_api_calls_to_four_workers_make_what_one_run_makes(fresh_db, engin
     build_world(engine, CLIENTS)
     with transaction(engine) as conn:
         ident, secret = access.create_credential(conn, allow=["GenInvoices"])
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "geninvoices.cli", "serve", "--workers", "4", "--port", str(port)],
-        env={**os.environ, "GENINVOICES_DATABASE_URL": url, **ENV},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}/includes/api.php"
+    server, endpoint = start_server(url, workers=4, env=ENV)
     replies, start = [], threading.Event()
 
     def call():
@@ -67,7 +58,7 @@ def test_eight_api_calls_to_four_workers_make_what_one_run_makes(fresh_db, engin
             "action": "GenInvoices", "identifier": ident, "secret": secret,
             "responsetype": "json"}))
     try:
-        _wait_until_up(endpoint)
+        wait_until_up(endpoint)
         threads = [threading.Thread(target=call) for _ in range(8)]
         for t in threads:
             t.start()
@@ -75,20 +66,9 @@ def test_eight_api_calls_to_four_workers_make_what_one_run_makes(fresh_db, engin
         for t in threads:
             t.join()
     finally:
-        server.terminate()
-        server.wait(30)
+        stop(server)
     assert [r.status_code for r in replies] == [200] * 8, [r.text for r in replies]
     assert sum(int(r.json()["numcreated"]) for r in replies) == created
     state = snapshot(engine)
     assert without_numbers(state) == without_numbers(expected)
     assert numbers_are_gapless(state)
-
-
-def _wait_until_up(endpoint: str) -> None:
-    for _ in range(300):
-        try:
-            httpx.post(endpoint, data={}, timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not start")

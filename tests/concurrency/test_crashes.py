@@ -5,11 +5,8 @@ Message-ID. Kill points come from a seeded generator, so a failure is reproducib
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 
@@ -24,7 +21,8 @@ from geninvoices.db import transaction
 from geninvoices.models import own
 from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
                                      without_numbers)
-from tests.smtp import SmtpServer, free_port
+from tests.net import start_server, stop, wait_until_up
+from tests.smtp import SmtpServer
 
 CLIENTS, CHUNK = 40, 8  # five chunks
 CHUNK_STAGES = ["after_claim", "after_invoices", "after_lines", "after_dates", "after_commit"]
@@ -75,20 +73,10 @@ def _generate(url: str, env: dict) -> int:
 
 def _serve_once(url: str, env: dict, ident: str, secret: str) -> tuple[int, int | None]:
     """Start a one-process server, make one GenInvoices call; (server exit code, HTTP status)."""
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "geninvoices.cli", "serve",
-                               "--port", str(port)],
-                              env={**os.environ, "GENINVOICES_DATABASE_URL": url, **env},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}/includes/api.php"
+    server, endpoint = start_server(url, env=env)
     status = None
     try:
-        for _ in range(300):
-            try:
-                httpx.post(endpoint, data={}, timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+        wait_until_up(endpoint)
         try:
             status = httpx.post(endpoint, timeout=300, data={
                 "action": "GenInvoices", "identifier": ident, "secret": secret,
@@ -97,9 +85,7 @@ def _serve_once(url: str, env: dict, ident: str, secret: str) -> tuple[int, int 
             status = None  # killed while answering
         time.sleep(0.2)
     finally:
-        if server.poll() is None:
-            server.terminate()
-        server.wait(30)
+        stop(server)
     return server.returncode, status
 
 

@@ -5,8 +5,6 @@ duplicates nothing."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 
@@ -20,7 +18,7 @@ from geninvoices.db import make_engine, transaction
 from geninvoices.migrate import migrate
 from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
                                      without_numbers)
-from tests.smtp import free_port
+from tests.net import start_server, stop, wait_until_up
 from tests.tcpproxy import TcpProxy
 
 CLIENTS, CHUNK = 40, 8
@@ -81,16 +79,10 @@ def test_database_gone_mid_run(fresh_db, engine_of, tmp_path, backend):
 
     # the server: the same cut gives the caller a 503
     proxy = TcpProxy(target)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "geninvoices.cli", "serve", "--port", str(port)],
-        env={**os.environ, "GENINVOICES_DATABASE_URL": _through(proxy, url),
-             **_env(tmp_path / "s.paused")},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}/includes/api.php"
+    server, endpoint = start_server(_through(proxy, url), env=_env(tmp_path / "s.paused"))
     replies = []
     try:
-        _up(endpoint)
+        wait_until_up(endpoint)
         caller = threading.Thread(target=lambda: replies.append(httpx.post(
             endpoint, timeout=120, data={"action": "GenInvoices", "identifier": ident,
                                          "secret": secret, "responsetype": "json"})))
@@ -99,8 +91,7 @@ def test_database_gone_mid_run(fresh_db, engine_of, tmp_path, backend):
         proxy.cut()
         caller.join()
     finally:
-        server.terminate()
-        server.wait(30)
+        stop(server)
         proxy.close()
     assert (replies[0].status_code, replies[0].json()) == (
         503, {"result": "error", "message": "Database unavailable, please retry"})
@@ -121,13 +112,3 @@ def _sqlite_file_gone(url: str, tmp_path) -> None:
     run = cli(gone, "generate", "--date", TODAY.isoformat())
     _, err = run.communicate(timeout=120)
     assert run.returncode == 75 and err.startswith("error: Database unavailable, please retry")
-
-
-def _up(endpoint: str) -> None:
-    for _ in range(300):
-        try:
-            httpx.post(endpoint, data={}, timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError("the server did not start")

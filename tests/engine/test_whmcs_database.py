@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from geninvoices.db import make_engine
 from geninvoices.migrate import MigrationRefused, migrate
-from geninvoices.models import whmcs
+from tests.conftest import load_whmcs_schema
 from tests.engine.helpers import D, invoices, lines, run, service
 
 TODAY = D(2026, 3, 20)
@@ -66,11 +66,8 @@ INSERT INTO tblaccounts (userid, currency, gateway, date, description, amountin,
 @pytest.fixture
 def whmcs_url(server_dbs):
     url = server_dbs["mariadb"].create()
+    load_whmcs_schema(url)
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("SET SESSION sql_mode = ''")
-        for sql in whmcs.schema_statements():
-            conn.exec_driver_sql(sql)
     with engine.begin() as conn:  # WHMCS's own rows, under the server's strict default mode
         for sql in WHMCS_ROWS.split(";"):
             if sql.strip():

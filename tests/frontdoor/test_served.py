@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import httpx
@@ -12,7 +9,7 @@ import pytest
 
 from geninvoices import access
 from geninvoices.db import transaction
-from tests.smtp import free_port
+from tests.net import start_server, stop, wait_until_up
 
 
 @pytest.fixture
@@ -21,24 +18,13 @@ def served(engine, database_url):
         ident, secret = access.create_credential(conn, allow=None)
         from tests import builders as b
         b.set_config(conn, CompanyName="Acme")
-    port = free_port()
-    env = {**os.environ, "GENINVOICES_DATABASE_URL": database_url,
-           "GENINVOICES_LOCKOUT_ATTEMPTS": "5", "GENINVOICES_CREDENTIAL_CACHE_SECONDS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "geninvoices.cli", "serve", "--workers", "2",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/includes/api.php"
+    server, url = start_server(database_url, workers=2, env={
+        "GENINVOICES_LOCKOUT_ATTEMPTS": "5", "GENINVOICES_CREDENTIAL_CACHE_SECONDS": "1"})
     try:
-        for _ in range(200):
-            try:
-                httpx.post(url, data={}, timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+        wait_until_up(url)
         yield url, ident, secret
     finally:
-        server.terminate()
-        server.wait(20)
+        stop(server)
 
 
 def call(url, ident, secret):

@@ -4,6 +4,7 @@ unreachable or a lock could not be had (try again), 2 for usage errors."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -34,7 +35,8 @@ app.add_typer(credentials_app, name="credentials")
 app.add_typer(admins_app, name="admins")
 app.add_typer(ips_app, name="allowed-ips")
 app.add_typer(config_app, name="config")
-app.add_typer(cli_billing.mail_app, name="mail")
+mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
 
 EXIT_BUSINESS, EXIT_RETRY = 1, 75
 
@@ -94,6 +96,16 @@ def engine_for(s: Settings):
         fail(f"bad GENINVOICES_DATABASE_URL {s.database_url!r}: {_first_line(error)}", 2)
 
 
+@contextlib.contextmanager
+def database(s: Settings | None = None):
+    """The configured database's engine, disposed of afterwards."""
+    engine = engine_for(s or settings())
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 # --- serve and migrate -----------------------------------------------------------------------
 
 @app.command("migrate")
@@ -103,14 +115,11 @@ def migrate_cmd(adopt: Annotated[bool, typer.Option("--adopt", help=(
         add_indexes_: Annotated[bool, typer.Option("--add-indexes", help=(
             "create the indexes geninvoices needs on WHMCS's tables"))] = False) -> None:
     """Create or update the database schema."""
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         typer.echo(migrate(engine, adopt=adopt))
         if add_indexes_:
             created = add_indexes(engine)
             typer.echo("indexes created: " + (", ".join(created) if created else "none needed"))
-    finally:
-        engine.dispose()
 
 
 @app.command()
@@ -127,8 +136,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     from .demo import seed_demo
 
     s = settings()
-    engine = engine_for(s)
-    try:
+    with database(s) as engine:
         typer.echo(migrate(engine), err=True)
         if demo:
             with transaction(engine) as conn:
@@ -138,8 +146,6 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
             typer.echo(("demo data seeded" if seeded else "demo data already there")
                        + f"; new API credential {ident}", err=True)
             typer.echo(demo_curl(host, port, ident, secret))
-    finally:
-        engine.dispose()
     configure_logging()
     uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,
                 workers=workers, access_log=False, proxy_headers=False, server_header=False,
@@ -166,6 +172,8 @@ def demo_curl(host: str, port: int, ident: str, secret: str) -> str:
 
 
 app.command("generate")(command(cli_billing.generate))
+mail_app.command("send")(command(cli_billing.mail_send))
+mail_app.command("list")(command(cli_billing.mail_list))
 
 
 # --- credentials ----------------------------------------------------------------------------
@@ -179,13 +187,10 @@ def credentials_create(
         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Create a credential; its secret is shown once."""
     from .actions import ACTIONS
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine) as conn:
             ident, secret = access.create_credential(
                 conn, allow=allow, description=description, known_actions=set(ACTIONS))
-    finally:
-        engine.dispose()
     actions = sorted({a.lower() for a in allow}) if allow else ["*"]
     if as_json:
         typer.echo(json.dumps({"identifier": ident, "secret": secret, "actions": actions}))
@@ -198,12 +203,9 @@ def credentials_create(
 @command
 def credentials_list() -> None:
     """Credentials with their roles; never a secret."""
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine, write=False) as conn:
             rows = access.list_credentials(conn)
-    finally:
-        engine.dispose()
     table = Table("description", "created", "revoked", "actions")
     table.add_column("identifier", no_wrap=True)
     for r in rows:
@@ -217,12 +219,9 @@ def credentials_list() -> None:
 @command
 def credentials_revoke(identifier: str) -> None:
     """Revoke a credential (every worker refuses it within 60 seconds at most)."""
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine) as conn:
             access.revoke_credential(conn, identifier)
-    finally:
-        engine.dispose()
     typer.echo(f"revoked {identifier}")
 
 
@@ -241,12 +240,9 @@ def admins_create(username: str, email: Annotated[str, typer.Option()] = "",
                   api_access: Annotated[bool, typer.Option("--api-access/--no-api-access")] = True):
     """Create an admin; the password (for the legacy MD5 login) comes from stdin."""
     password = _password_from_stdin()
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine) as conn:
             access.create_admin(conn, username, password, email=email, api_access=api_access)
-    finally:
-        engine.dispose()
     typer.echo(f"admin {username} created" + ("" if api_access else " (no API access)"))
 
 
@@ -256,12 +252,9 @@ def admins_set_password(username: str, api_access: Annotated[
         bool, typer.Option("--api-access/--no-api-access")] = True) -> None:
     """Set an admin's legacy-login password from stdin (also for adopted WHMCS admins)."""
     password = _password_from_stdin()
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine) as conn:
             access.set_admin_password(conn, username, password, api_access=api_access)
-    finally:
-        engine.dispose()
     typer.echo(f"password set for {username}")
 
 
@@ -279,12 +272,9 @@ def _address(address: str) -> str:
 def ips_add(address: str) -> None:
     """Allow calls from this address."""
     address = _address(address)
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine) as conn:
             access.add_allowed_ip(conn, address)
-    finally:
-        engine.dispose()
     typer.echo(f"allowed {address}")
 
 
@@ -293,12 +283,9 @@ def ips_add(address: str) -> None:
 def ips_remove(address: str) -> None:
     """Stop allowing calls from this address."""
     address = _address(address)
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine) as conn:
             access.remove_allowed_ip(conn, address)
-    finally:
-        engine.dispose()
     typer.echo(f"removed {address}")
 
 
@@ -306,13 +293,10 @@ def ips_remove(address: str) -> None:
 @command
 def ips_list() -> None:
     """The allowed addresses."""
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine, write=False) as conn:
             for address in access.allowed_ips(conn):
                 typer.echo(address)
-    finally:
-        engine.dispose()
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -322,12 +306,9 @@ def ips_list() -> None:
 def config_get(key: str) -> None:
     """Print a tblconfiguration value."""
     from .models.whmcs import tblconfiguration as cfg
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine, write=False) as conn:
             value = conn.execute(select(cfg.c.value).where(cfg.c.setting == key)).scalar()
-    finally:
-        engine.dispose()
     if value is None:
         fail(f"no setting named {key}")
     typer.echo(value)
@@ -341,8 +322,7 @@ def config_set(key: str, value: str) -> None:
     from .models.whmcs import tblconfiguration as cfg
     if not key.strip() or len(key) > 64:
         fail("a setting name is 1 to 64 characters")
-    engine = engine_for(settings())
-    try:
+    with database() as engine:
         with transaction(engine) as conn:
             now = utcnow()
             found = conn.execute(select(cfg.c.setting).where(cfg.c.setting == key)).first()
@@ -352,8 +332,6 @@ def config_set(key: str, value: str) -> None:
             else:
                 conn.execute(insert(cfg).values(setting=key, value=value, created_at=now,
                                                 updated_at=now))
-    finally:
-        engine.dispose()
     typer.echo(f"{key} = {value}")
 
 

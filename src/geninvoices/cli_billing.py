@@ -1,4 +1,5 @@
-"""`geninvoices generate` and `geninvoices mail` (spec 8): the same engine as GenInvoices."""
+"""`geninvoices generate` and `geninvoices mail` (spec 8): the same engine as GenInvoices.
+Registered, with the one-line error handling, by ``cli.py``."""
 
 from __future__ import annotations
 
@@ -16,9 +17,6 @@ from .billing.due import Selection
 from .billing.generator import generate as run_generate
 from .config import Settings
 from .db import make_engine
-
-mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_help=True)
-
 
 def _engine(settings: Settings):
     return make_engine(settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds)
@@ -69,7 +67,6 @@ def generate(
         typer.echo(f"skipped: {line}")
 
 
-@mail_app.command("send")
 def mail_send() -> None:
     """Send the Invoice Created emails that are due (retries included)."""
     settings = Settings()
@@ -85,7 +82,6 @@ def mail_send() -> None:
     typer.echo(f"sent: {len(report.sent)}, failed: {len(report.failed)}")
 
 
-@mail_app.command("list")
 def mail_list(failed: Annotated[bool, typer.Option("--failed", help="only stuck ones")] = False):
     """The outbox: what was sent, what waits, and (with --failed) what keeps failing."""
     settings = Settings()

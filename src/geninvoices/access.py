@@ -221,6 +221,12 @@ def gate(conn: Connection, address: str, identifier: str | None,
     return bool(row[0]), int(row[1])
 
 
-def record_failure(conn: Connection, address: str, identifier: str) -> None:
-    conn.execute(insert(own.auth_failures).values(address=address, identifier=identifier[:255],
-                                                  at=utcnow()))
+def record_failure(conn: Connection, address: str, identifier: str,
+                   window_seconds: int) -> None:
+    """Remember a failed login; this address's failures older than the window go, so the
+    table stays as small as the lockout needs."""
+    f = own.auth_failures
+    now = utcnow()
+    conn.execute(delete(f).where(f.c.address == address,
+                                 f.c.at < now - dt.timedelta(seconds=window_seconds)))
+    conn.execute(insert(f).values(address=address, identifier=identifier[:255], at=now))

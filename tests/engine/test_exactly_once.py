@@ -75,3 +75,15 @@ def test_a_failing_client_never_rolls_back_its_neighbours(engine, monkeypatch):
     assert len(outbox(engine)) == 4  # no email for an invoice that was never committed
     monkeypatch.delenv("GENINVOICES_FAIL")
     assert run(engine, TODAY).numcreated == 1  # billed on the next run
+
+
+def test_a_client_with_bad_data_is_reported_and_its_chunk_neighbours_billed(engine):
+    ids = _clients_with_services(engine, 4)
+    with transaction(engine) as conn:
+        broken = b.make_client(conn, email="broken@example.com")
+        b.make_service(conn, client=broken, product=424242, nextduedate=D(2026, 3, 25))
+        b.make_domain(conn, client=broken, years=99, nextduedate=D(2026, 3, 25))
+    result = run(engine, TODAY, chunk_size=10)  # all five clients in one chunk
+    assert result.numcreated == 4
+    assert {i["userid"] for i in invoices(engine)} == set(ids)
+    assert len(result.skipped) == 2 and all(f"(client {broken})" in s for s in result.skipped)

@@ -118,7 +118,8 @@ class Authenticator:
             caller = self.cache.get(digest) or self._verify(conn, identifier, secret)
         if caller is None:
             with transaction(self.engine) as conn:
-                access.record_failure(conn, address, identifier)
+                access.record_failure(conn, address, identifier,
+                                      self.settings.lockout_window_seconds)
             raise AuthenticationFailed()
         self.cache.put(digest, caller)
         return caller

@@ -59,15 +59,14 @@ def compute_tax(lines: list[tuple[Decimal, bool]], rule1: TaxRule | None,
     taxed = sum((amount for amount, is_taxed in lines if is_taxed), ZERO)
     r1 = rule1.rate if rule1 else ZERO
     r2 = rule2.rate if rule2 else ZERO
-    rates = (r1 if rule1 else ZERO, r2 if rule2 else ZERO)
     if not rule1 and not rule2 or taxed == 0:
-        return TaxResult(total, ZERO, ZERO, *rates)
+        return TaxResult(total, ZERO, ZERO, r1, r2)
     if inclusive:
         tax, tax2 = _inclusive(taxed, r1, r2, compound, has_level2=rule2 is not None)
-        return TaxResult(total - tax - tax2, tax, tax2, *rates)
+        return TaxResult(total - tax - tax2, tax, tax2, r1, r2)
     tax = round_money(taxed * r1 / HUNDRED)
     base2 = taxed + tax if compound else taxed
-    return TaxResult(total, tax, round_money(base2 * r2 / HUNDRED), *rates)
+    return TaxResult(total, tax, round_money(base2 * r2 / HUNDRED), r1, r2)
 
 
 def _inclusive(gross: Decimal, r1: Decimal, r2: Decimal, compound: bool,

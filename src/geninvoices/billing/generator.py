@@ -118,7 +118,7 @@ def _bill_chunk(conn: Connection, ctx: _Context, selection: due.Selection, chunk
                     item.kind, item.id, start)
     try:
         with conn.begin_nested():
-            created = _bill(conn, ctx, clients, fresh, found, result)
+            created = _bill(conn, ctx, clients, fresh, found)
     except Exception as error:  # noqa: BLE001 - retried client by client below
         _reraise_retryable(error)
         log.warning("chunk write failed (%s); writing its clients one by one", error)
@@ -128,21 +128,25 @@ def _bill_chunk(conn: Connection, ctx: _Context, selection: due.Selection, chunk
     result.invoices += [(i.id, i.userid) for i in created]
 
 
-def _bill_one(conn, ctx, clients, client_id, fresh, found, result) -> list[Invoice]:
+def _bill_one(conn: Connection, ctx: _Context, clients: dict[int, due.Client], client_id: int,
+              fresh: list[Item], found: list[tuple[Item, dt.date]],
+              result: RunResult) -> list[Invoice]:
     mine = [i for i in fresh if i.userid == client_id]
     mine_found = [(i, s) for i, s in found if i.userid == client_id]
     if not mine and not mine_found:
         return []
     try:
         with conn.begin_nested():
-            return _bill(conn, ctx, {client_id: clients[client_id]}, mine, mine_found, result)
+            return _bill(conn, ctx, {client_id: clients[client_id]}, mine, mine_found)
     except Exception as error:  # noqa: BLE001 - one client's bad data stops only that client
         _reraise_retryable(error)
         _skip(result, f"client {client_id} skipped: {error.__class__.__name__}: {error}")
         return []
 
 
-def _bill(conn, ctx: _Context, clients: dict, fresh: list[Item], found, result) -> list[Invoice]:
+def _bill(conn: Connection, ctx: _Context, clients: dict[int, due.Client], fresh: list[Item],
+          found: list[tuple[Item, dt.date]]) -> list[Invoice]:
+    """Claim, plan and write these clients' periods; the caller holds their savepoint."""
     run = ctx.run
     for client_id in clients:
         faults.fail_if("write_client", client_id)

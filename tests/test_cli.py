@@ -176,3 +176,9 @@ def test_mail_send_and_list_failed(url, tmp_path):
         assert "ada@example.com" not in gi(url, "mail", "list", "--failed").stdout
     finally:
         smtp.stop()
+
+
+def test_a_bad_setting_is_named(url):
+    result = gi(url, "generate", extra_env={"GENINVOICES_TIMEZONE": "Mars/Base"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: bad GENINVOICES_TIMEZONE: ")

@@ -68,6 +68,8 @@ def command(func):
                  "migrated? run `geninvoices migrate`")
         except exc.ArgumentError as error:
             fail(f"bad GENINVOICES_DATABASE_URL: {error}", 2)
+        except ValidationError as error:  # a GENINVOICES_* setting
+            fail(_setting_error(error), 2)
         except (ValueError, ImportError, OSError) as error:
             fail(_first_line(error))
         except Exception as error:  # noqa: BLE001 - one line, never a traceback
@@ -80,13 +82,17 @@ def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [error.__class__.__name__])[0]
 
 
+def _setting_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    name = "GENINVOICES_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
+    return f"bad {name}: {first['msg'].removeprefix('Value error, ')}"
+
+
 def settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        first = error.errors()[0]
-        name = "GENINVOICES_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
-        fail(f"bad {name}: {first['msg']}", 2)
+        fail(_setting_error(error), 2)
 
 
 def engine_for(s: Settings):

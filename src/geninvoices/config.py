@@ -7,6 +7,7 @@ their own ``Settings`` and pass it down, so nothing reads the environment at imp
 from __future__ import annotations
 
 import ipaddress
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -81,6 +82,16 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value.strip():
+            try:
+                ZoneInfo(value.strip())
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("is not a time zone name such as Europe/Amsterdam") from None
+        return value.strip()
 
     @field_validator("access_key")
     @classmethod

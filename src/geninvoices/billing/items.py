@@ -49,8 +49,8 @@ class Item:
     def next_start(self, start: dt.date) -> dt.date:
         return cycles.advance(start, self.months(), self.regdate)
 
-    def description(self, start: dt.date, fmt: str) -> str:
-        end = cycles.period_end(start, self.next_start(start))
+    def description(self, start: dt.date, next_start: dt.date, fmt: str) -> str:
+        end = cycles.period_end(start, next_start)
         if self.kind == HOSTING:
             return describe.service_description(self.label, self.domain, start, end, fmt)
         if self.kind == DOMAIN:

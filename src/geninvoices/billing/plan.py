@@ -68,7 +68,8 @@ def payment_method(item: Item, client: Client, options: BillingOptions) -> str:
 def make_line(item: Item, start: dt.date, client: Client, options: BillingOptions) -> Line:
     taxed = options.tax_enabled and not client.taxexempt and (
         options.tax_domains if item.kind == DOMAIN else item.taxable)
-    return Line(item, start, item.next_start(start), item.description(start, options.date_format),
+    next_start = item.next_start(start)
+    return Line(item, start, next_start, item.description(start, next_start, options.date_format),
                 round_money(item.amount), taxed, payment_method(item, client, options))
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
+from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, inspect, select
 
-from geninvoices.db import make_engine
+from geninvoices.db import make_engine, transaction
+from geninvoices.demo import seed_demo
+from geninvoices.models import whmcs
 from geninvoices.models.whmcs import tblclients
-from tests.conftest import load_whmcs_schema
+from tests.conftest import MARIADB_URL, PG_URL, load_whmcs_schema
 from tests.net import free_port, stop, wait_until_up
 
 
@@ -47,6 +52,56 @@ def test_unknown_action_is_one_line_and_exit_1(url):
     result = gi(url, "credentials", "create", "--allow", "DeleteEverything")
     assert result.returncode == 1
     assert result.stderr.strip() == "error: unknown action(s): deleteeverything"
+    empty = gi(url, "credentials", "create", "--allow", " ")
+    assert empty.returncode == 1 and empty.stderr.strip().startswith("error: --allow needs")
+    assert "identifier" not in gi(url, "credentials", "list").stdout.split("\n", 3)[-1]
+
+
+def test_list_shows_descriptions_as_text(url):
+    made = gi(url, "credentials", "create", "--description", "[/bold] [red]x", "--json")
+    assert made.returncode == 0, made.stderr
+    listed = gi(url, "credentials", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "[/bold] [red]x" in listed.stdout and "* (every action)" in listed.stdout
+    assert json.loads(made.stdout)["secret"] not in listed.stdout
+
+
+def one_error_line(result, code: int) -> str:
+    assert result.returncode == code, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("args, says", [
+    (["config", "get"], "Missing argument"),
+    (["config", "set", "DateFormat"], "Missing argument"),
+    (["admins", "create"], "Missing argument"),
+    (["credentials", "revkoe", "x"], "No such command"),
+    (["allowed-ips", "add"], "Missing argument"),
+    (["serve", "--port", "0"], "--port"),
+    (["generate", "--date", "2025-02-30"], "not a date"),
+])
+def test_usage_errors_are_one_line_and_exit_2(url, args, says):
+    assert says in one_error_line(gi(url, *args), 2)
+
+
+def test_an_unmigrated_database_says_migrate(tmp_path):
+    missing = f"sqlite:///{tmp_path / 'never.db'}"
+    line = one_error_line(gi(missing, "credentials", "list"), 1)
+    assert "geninvoices migrate" in line
+    assert not (tmp_path / "never.db").exists()  # only migrate and serve create the file
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    assert "geninvoices migrate" in one_error_line(
+        gi(f"sqlite:///{empty}", "config", "get", "DateFormat"), 1)
+
+
+def test_an_unmigrated_server_database_says_migrate(server_dbs):
+    for backend in ("postgresql", "mariadb"):
+        url = server_dbs[backend].create()
+        assert "geninvoices migrate" in one_error_line(gi(url, "allowed-ips", "list"), 1)
 
 
 def test_admins_from_stdin(url):
@@ -75,17 +130,21 @@ def test_config_set_and_get(url):
     assert gi(url, "config", "get", "Nope").returncode == 1
 
 
-@pytest.mark.parametrize("bad_url, code", [
-    ("postgresql+psycopg://postgres@127.0.0.1:1/nope", 75),
-    ("mysql+pymysql://root@127.0.0.1:1/nope", 75),
-    ("nonsense", 2),
-    ("oracle://x@y/z", 2),
+@pytest.mark.parametrize("bad_url, code, says", [
+    ("postgresql+psycopg://postgres:hunter2@127.0.0.1:1/nope", 75, "please retry"),
+    ("mysql+pymysql://root:hunter2@127.0.0.1:1/nope", 75, "please retry"),
+    (PG_URL.rsplit("/", 1)[0] + "/gi_no_such_database", 1, "does not exist"),
+    (MARIADB_URL.rsplit("/", 1)[0] + "/gi_no_such_database", 1, "does not exist"),
+    ("nonsense", 2, "GENINVOICES_DATABASE_URL"),
+    ("oracle://x:hunter2@y/z", 2, "unsupported database"),
+    ("postgresql+nodriver://x:hunter2@y/z", 2, "GENINVOICES_DATABASE_URL"),
+    ("sqlite:////no/such/directory/x.db", 1, "run `geninvoices migrate`"),
 ])
-def test_a_wrong_database_is_one_line(bad_url, code):
-    result = gi(bad_url, "credentials", "list")
-    assert result.returncode == code, result.stderr
-    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in result.stderr + result.stdout
+def test_a_wrong_database_is_one_line(bad_url, code, says):
+    line = one_error_line(gi(bad_url, "credentials", "list"), code)
+    assert says in line and "hunter2" not in line
+    if not bad_url.startswith("sqlite"):
+        assert one_error_line(gi(bad_url, "migrate"), code) == line
 
 
 def test_generate_with_date_and_json(url, tmp_path):
@@ -119,7 +178,8 @@ def test_migrate_adopt_and_add_indexes_on_a_whmcs_database(server_dbs):
     with engine.begin() as conn:
         conn.execute(insert(tblclients).values(firstname="Kept", email="k@example.com"))
     refused = gi(url, "migrate")
-    assert refused.returncode == 1 and "--adopt" in refused.stderr
+    assert "--adopt" in one_error_line(refused, 1)
+    assert "--adopt" in one_error_line(gi(url, "serve", "--port", str(free_port())), 1)
     adopted = gi(url, "migrate", "--adopt")
     assert adopted.returncode == 0 and "adopted" in adopted.stdout
     indexed = gi(url, "migrate", "--add-indexes")
@@ -127,26 +187,93 @@ def test_migrate_adopt_and_add_indexes_on_a_whmcs_database(server_dbs):
     assert "none needed" in gi(url, "migrate", "--add-indexes").stdout
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tblclients)).scalar() == 1
+        assert conn.execute(select(tblclients.c.firstname)).scalar() == "Kept"
+        indexes = {i["name"] for i in inspect(conn).get_indexes("tblinvoiceitems")}
+    assert "gi_invoiceitems_type_relid_duedate" in indexes
     engine.dispose()
+
+
+def serve_demo(url: str, log_path) -> tuple[subprocess.Popen, str, dict]:
+    """`serve --demo` on a free port: the process, api.php's URL, the curl line's fields."""
+    port = free_port()
+    env = {**os.environ, "GENINVOICES_DATABASE_URL": url}
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "geninvoices.cli", "serve", "--demo",
+                                   "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                                  stderr=log, text=True)
+    line = server.stdout.readline().strip()
+    endpoint = f"http://127.0.0.1:{port}/includes/api.php"
+    assert line.startswith(f"curl -s {endpoint} -d "), (line, log_path.read_text())
+    fields = dict(part.split("=", 1) for part in line.split(" -d ")[1:])
+    return server, endpoint, fields
 
 
 def test_serve_demo_prints_a_curl_line_that_works(tmp_path):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    port = free_port()
-    env = {**os.environ, "GENINVOICES_DATABASE_URL": url}
-    server = subprocess.Popen([sys.executable, "-m", "geninvoices.cli", "serve", "--demo",
-                               "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+    log = tmp_path / "serve.log"
+    server, endpoint, fields = serve_demo(url, log)
     try:
-        line = server.stdout.readline().strip()
-        assert line.startswith(f"curl -s http://127.0.0.1:{port}/includes/api.php")
-        fields = dict(part.split("=", 1) for part in line.split(" -d ")[1:])
-        endpoint = f"http://127.0.0.1:{port}/includes/api.php"
         wait_until_up(endpoint)
         reply = httpx.post(endpoint, data=fields)
         assert reply.json() == {"result": "success", "numcreated": "1"}
+        assert reply.headers["content-type"].startswith("application/json")
+        ask = {**fields, "action": "GetConfigurationValue", "setting": "CompanyName"}
+        assert httpx.post(endpoint, data=ask).json()["value"] == "Demo Hosting"
     finally:
         stop(server)
+    logged = log.read_text()
+    access = [line for line in logged.splitlines() if "geninvoices.access" in line]
+    assert any("200 action=geninvoices" in line for line in access), logged
+    assert fields["secret"] not in logged and "Traceback" not in logged
+    # a second start finds the demo data there and bills nothing twice
+    log2 = tmp_path / "serve2.log"
+    server, endpoint, fields = serve_demo(url, log2)
+    try:
+        wait_until_up(endpoint)
+        assert httpx.post(endpoint, data=fields).json() == {"result": "success",
+                                                            "numcreated": "0"}
+    finally:
+        stop(server)
+    assert "demo data already there" in log2.read_text()
+
+
+def test_serve_on_a_taken_port_is_one_line(url):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        line = one_error_line(gi(url, "serve", "--port", str(port)), 1)
+    assert f"port {port}" in line
+
+
+def test_the_commands_on_every_backend(database_url, engine):
+    """What writes WHMCS's tables (admins, config, demo data) meets MariaDB's strict mode."""
+    made = gi(database_url, "credentials", "create", "--allow", "GetConfigurationValue",
+              "--json")
+    assert made.returncode == 0, made.stderr
+    assert gi(database_url, "admins", "create", "alice", "--email", "a@example.com",
+              stdin="pw\n").returncode == 0
+    assert gi(database_url, "admins", "set-password", "alice", "--no-api-access",
+              stdin="pw2\n").returncode == 0
+    assert gi(database_url, "config", "set", "CompanyName", "Acme").returncode == 0
+    assert gi(database_url, "config", "set", "CompanyName", "Acme Ltd").returncode == 0
+    assert gi(database_url, "config", "get", "CompanyName").stdout == "Acme Ltd\n"
+    assert gi(database_url, "allowed-ips", "add", "::ffff:192.0.2.7").returncode == 0
+    assert "192.0.2.7" in gi(database_url, "allowed-ips", "list").stdout.split()
+    with transaction(engine) as conn:
+        assert seed_demo(conn, dt.date(2026, 3, 1)) is True
+    with transaction(engine) as conn:
+        assert seed_demo(conn, dt.date(2026, 3, 2)) is False
+        counts = {t.name: conn.execute(select(func.count()).select_from(t)).scalar()
+                  for t in (whmcs.tblclients, whmcs.tblhosting, whmcs.tbldomains,
+                            whmcs.tblhostingaddons, whmcs.tblcurrencies)}
+        service = conn.execute(select(whmcs.tblhosting)).mappings().one()
+        company = conn.execute(select(whmcs.tblconfiguration.c.value).where(
+            whmcs.tblconfiguration.c.setting == "CompanyName")).scalar()
+    assert set(counts.values()) == {1}
+    assert (service["amount"], service["billingcycle"], service["nextinvoicedate"]) == (
+        Decimal("9.95"), "Monthly", dt.date(2026, 3, 1))
+    assert company == "Acme Ltd"  # the demo never overwrites a setting
 
 
 def test_mail_send_and_list_failed(url, tmp_path):

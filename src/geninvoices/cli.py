@@ -10,18 +10,21 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from pydantic import ValidationError
 from sqlalchemy import exc, insert, select, update
+from sqlalchemy.engine import make_url
 
 from . import access, cli_billing
 from .config import Settings
 from .db import make_engine, transaction, translate
-from .errors import GenInvoicesError, RetryableError
+from .errors import GenInvoicesError, LockTimeout, RetryableError
 from .migrate import add_indexes, migrate
 
 app = typer.Typer(help="geninvoices: a WHMCS-compatible billing API server.",
@@ -38,7 +41,12 @@ app.add_typer(config_app, name="config")
 mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 
-EXIT_BUSINESS, EXIT_RETRY = 1, 75
+EXIT_BUSINESS, EXIT_RETRY, EXIT_USAGE = 1, 75, 2
+# click's exception classes, wherever this typer version keeps click (newer ones vendor it)
+_CLICK = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+UsageError, ClickException = _CLICK["UsageError"], _CLICK["ClickException"]
+NOT_MIGRATED = ("the database has no geninvoices tables: run `geninvoices migrate` first "
+                "(or check GENINVOICES_DATABASE_URL)")
 
 
 def fail(message: str, code: int = EXIT_BUSINESS) -> None:
@@ -52,30 +60,83 @@ def command(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, typer.BadParameter):
+        except (typer.Exit, typer.Abort, ClickException):
             raise
         except RetryableError as error:
-            fail(f"{error.message} (check GENINVOICES_DATABASE_URL and that the database "
-                 "is running)", EXIT_RETRY)
+            database_error(error, error)
         except GenInvoicesError as error:
             fail(error.message)
-        except exc.SQLAlchemyError as error:
-            translated = translate(error)
-            if isinstance(translated, RetryableError):
-                fail(f"{translated.message}: {_first_line(error.orig or error)} (check "
-                     "GENINVOICES_DATABASE_URL and that the database is running)", EXIT_RETRY)
-            fail(f"database error: {_first_line(error.orig or error)}; is the database "
-                 "migrated? run `geninvoices migrate`")
         except exc.ArgumentError as error:
-            fail(f"bad GENINVOICES_DATABASE_URL: {error}", 2)
+            fail(f"bad GENINVOICES_DATABASE_URL: {_first_line(error)}", EXIT_USAGE)
+        except exc.SQLAlchemyError as error:
+            database_error(error, translate(error))
         except ValidationError as error:  # a GENINVOICES_* setting
-            fail(_setting_error(error), 2)
+            fail(_setting_error(error), EXIT_USAGE)
         except (ValueError, ImportError, OSError) as error:
             fail(_first_line(error))
         except Exception as error:  # noqa: BLE001 - one line, never a traceback
             logging.getLogger("geninvoices.cli").debug("unexpected error", exc_info=True)
             fail(f"unexpected {error.__class__.__name__}: {_first_line(error)}")
     return wrapper
+
+
+def database_error(error: BaseException, translated: BaseException) -> None:
+    """One line for what the database said: a setup problem (exit 1) or try again (75)."""
+    if _missing_table(error):
+        fail(NOT_MIGRATED)
+    if problem := _setup_problem(error):
+        fail(problem)
+    cause = next((e for e in _chain(error) if isinstance(e, exc.SQLAlchemyError)), None)
+    reason = f": {_first_line(cause.orig or cause)}" if cause is not None else ""
+    if isinstance(translated, LockTimeout):
+        fail(f"{translated.message}{reason}", EXIT_RETRY)
+    if isinstance(translated, RetryableError):
+        fail(f"{translated.message}{reason} (check GENINVOICES_DATABASE_URL and that the "
+             "database is running)", EXIT_RETRY)
+    fail(f"database error{reason}; is the database migrated? run `geninvoices migrate`")
+
+
+def _chain(error: BaseException | None):
+    for _ in range(5):
+        if error is None:
+            return
+        yield error
+        error = error.__cause__
+
+
+def _driver_errors(error: BaseException):
+    for e in _chain(error):
+        if getattr(e, "orig", None) is not None:
+            yield e.orig
+
+
+def _missing_table(error: BaseException) -> bool:
+    """A table that is not there: the database was never migrated (SQLite reports it as an
+    OperationalError, which would otherwise read as "unavailable, retry")."""
+    for orig in _driver_errors(error):
+        if getattr(orig, "sqlstate", None) == "42P01":  # PostgreSQL undefined_table
+            return True
+        if (getattr(orig, "args", None) or [None])[0] == 1146:  # MariaDB no such table
+            return True
+        if "no such table" in str(orig):  # SQLite
+            return True
+    return False
+
+
+def _setup_problem(error: BaseException) -> str | None:
+    """A database that is up but will never accept this URL: retrying cannot help."""
+    for orig in _driver_errors(error):
+        code, text = (getattr(orig, "args", None) or [None])[0], str(orig)
+        if code == 1049 or ("FATAL:" in text and "database" in text and
+                            "does not exist" in text):
+            return ("the database named in GENINVOICES_DATABASE_URL does not exist: create it "
+                    "(CREATE DATABASE ...), then run `geninvoices migrate`")
+        if code in (1044, 1045) or any(s in text for s in (
+                "password authentication failed", "no pg_hba.conf entry",
+                "authentication failed")) or ('role "' in text and "does not exist" in text):
+            return ("the database server refused the login: check the user and password in "
+                    f"GENINVOICES_DATABASE_URL ({_first_line(orig)})")
+    return None
 
 
 def _first_line(error: BaseException) -> str:
@@ -92,20 +153,52 @@ def settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        fail(_setting_error(error), 2)
+        fail(_setting_error(error), EXIT_USAGE)
 
 
 def engine_for(s: Settings):
     try:
         return make_engine(s.database_url, lock_timeout_seconds=s.lock_timeout_seconds)
     except (exc.ArgumentError, ValueError, ImportError) as error:
-        fail(f"bad GENINVOICES_DATABASE_URL {s.database_url!r}: {_first_line(error)}", 2)
+        fail(f"bad GENINVOICES_DATABASE_URL {shown_url(s.database_url)!r}: "
+             f"{_first_line(error)}", EXIT_USAGE)
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def _no_sqlite_file(url: str) -> Path | None:
+    """The SQLite file a URL names when it does not exist (opening it would create it)."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        return None  # engine_for says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
 
 
 @contextlib.contextmanager
-def database(s: Settings | None = None):
-    """The configured database's engine, disposed of afterwards."""
-    engine = engine_for(s or settings())
+def database(s: Settings | None = None, *, create: bool = False):
+    """The configured database's engine, disposed of afterwards. Only `migrate` and `serve`
+    (``create=True``) may bring a new SQLite file into being."""
+    s = s or settings()
+    if missing := _no_sqlite_file(s.database_url):
+        if not create:
+            fail(f"no database file {missing}: run `geninvoices migrate` first (or set "
+                 "GENINVOICES_DATABASE_URL)")
+        if not missing.parent.is_dir():
+            fail(f"cannot create the database file {missing}: the directory "
+                 f"{missing.parent} does not exist")
+    engine = engine_for(s)
     try:
         yield engine
     finally:
@@ -121,7 +214,7 @@ def migrate_cmd(adopt: Annotated[bool, typer.Option("--adopt", help=(
         add_indexes_: Annotated[bool, typer.Option("--add-indexes", help=(
             "create the indexes geninvoices needs on WHMCS's tables"))] = False) -> None:
     """Create or update the database schema."""
-    with database() as engine:
+    with database(create=True) as engine:
         typer.echo(migrate(engine, adopt=adopt))
         if add_indexes_:
             created = add_indexes(engine)
@@ -142,7 +235,8 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     from .demo import seed_demo
 
     s = settings()
-    with database(s) as engine:
+    _check_listen(host, port)
+    with database(s, create=True) as engine:
         typer.echo(migrate(engine), err=True)
         if demo:
             with transaction(engine) as conn:
@@ -156,6 +250,20 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,
                 workers=workers, access_log=False, proxy_headers=False, server_header=False,
                 log_level="info", log_config=log_config())
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Say in one line that the address is taken, before migrating and seeding."""
+    import socket
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        fail(f"cannot listen on {host} port {port}: {error.strerror or error}; choose "
+             "another with --host/--port")
 
 
 def log_config() -> dict:
@@ -172,7 +280,9 @@ def log_config() -> dict:
 
 
 def demo_curl(host: str, port: int, ident: str, secret: str) -> str:
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
     return (f"curl -s http://{shown}:{port}/includes/api.php -d action=GenInvoices "
             f"-d identifier={ident} -d secret={secret} -d responsetype=json")
 
@@ -193,6 +303,10 @@ def credentials_create(
         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Create a credential; its secret is shown once."""
     from .actions import ACTIONS
+    if allow is not None:
+        allow = [a.strip() for a in allow]
+        if not all(allow):
+            fail("--allow needs an action name, e.g. --allow GetInvoices")
     with database() as engine:
         with transaction(engine) as conn:
             ident, secret = access.create_credential(
@@ -212,13 +326,17 @@ def credentials_list() -> None:
     with database() as engine:
         with transaction(engine, write=False) as conn:
             rows = access.list_credentials(conn)
-    table = Table("description", "created", "revoked", "actions")
-    table.add_column("identifier", no_wrap=True)
+    table = Table()
+    table.add_column("identifier", no_wrap=True, min_width=32)
+    for name in ("description", "created (UTC)", "revoked (UTC)", "actions"):
+        table.add_column(name)
     for r in rows:
-        table.add_row(r["description"], f"{r['created']:%Y-%m-%d %H:%M}",
+        actions = ["* (every action)" if a == "*" else a for a in r["actions"]]
+        table.add_row(r["identifier"], escape(r["description"] or ""),
+                      f"{r['created']:%Y-%m-%d %H:%M}",
                       f"{r['revoked']:%Y-%m-%d %H:%M}" if r["revoked"] else "",
-                      ", ".join(r["actions"]), r["identifier"])
-    Console(width=120).print(table)
+                      escape(", ".join(actions)))
+    Console(width=140).print(table)
 
 
 @credentials_app.command("revoke")
@@ -234,6 +352,8 @@ def credentials_revoke(identifier: str) -> None:
 # --- admins -----------------------------------------------------------------------------------
 
 def _password_from_stdin() -> str:
+    if sys.stdin.isatty():
+        typer.echo("password (one line): ", err=True, nl=False)
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         fail("give the password on standard input, e.g. `echo 'pw' | geninvoices admins ...`")
@@ -341,11 +461,30 @@ def config_set(key: str, value: str) -> None:
     typer.echo(f"{key} = {value}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line. Usage errors are one line too (exit 2), not typer's box."""
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("psycopg").setLevel(logging.ERROR)  # its notices of a dropped link
-    app()
+    command_ = typer.main.get_command(app)
+    try:
+        code = command_.main(args=argv, prog_name="geninvoices", standalone_mode=False)
+    except UsageError as error:
+        if error.__class__.__name__ == "NoArgsIsHelpError":  # `geninvoices credentials`
+            if (text := error.format_message()).strip():  # rich has printed it already
+                typer.echo(text, err=True)
+            sys.exit(error.exit_code)
+        where = error.ctx.command_path if error.ctx else "geninvoices"
+        message = " ".join(error.format_message().split())
+        typer.echo(f"error: {message} (see `{where} --help`)", err=True)
+        sys.exit(error.exit_code)
+    except ClickException as error:
+        typer.echo(f"error: {' '.join(error.format_message().split())}", err=True)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        sys.exit(EXIT_BUSINESS)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

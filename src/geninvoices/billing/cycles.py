@@ -19,33 +19,36 @@ MAX_DOMAIN_YEARS = 10
 
 
 class UnknownCycle(ValueError):
-    pass
+    """A billing cycle or registration period that is bad data (spec 5.8)."""
 
 
 def cycle_months(billingcycle: str) -> int:
+    # Exactly the six names WHMCS stores; "Free Account", "One Time" and any variant
+    # spelling are not recurring cycles, so the caller skips or reports the item.
     try:
-        return CYCLE_MONTHS[billingcycle.strip()]
-    except KeyError:
-        raise UnknownCycle(billingcycle) from None
+        return CYCLE_MONTHS[billingcycle]
+    except (KeyError, TypeError):
+        raise UnknownCycle(repr(billingcycle)) from None
 
 
-def domain_months(years: int) -> int:
-    if not 1 <= years <= MAX_DOMAIN_YEARS:
-        raise UnknownCycle(f"{years} years")
-    return 12 * years
+def domain_months(registrationperiod: int) -> int:
+    if not 1 <= registrationperiod <= MAX_DOMAIN_YEARS:
+        raise UnknownCycle(f"{registrationperiod} years")
+    return 12 * registrationperiod
 
 
 def is_month_end(day: dt.date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
-def advance(day: dt.date, months: int, regdate: dt.date | None) -> dt.date:
-    anchor = day.day
-    if regdate is not None and is_month_end(day) and regdate.day > day.day:
+def advance(date_: dt.date, months: int, regdate: dt.date | None) -> dt.date:
+    anchor = date_.day
+    if regdate is not None and is_month_end(date_) and regdate.day > date_.day:
         anchor = regdate.day
     # relativedelta clamps a day past the month's end to its last day
-    return day + relativedelta(months=months, day=anchor)
+    return date_ + relativedelta(months=months, day=anchor)
 
 
 def period_end(start: dt.date, next_start: dt.date) -> dt.date:
+    """The last day of the period that starts on start (spec 5.2)."""
     return next_start - dt.timedelta(days=1)

@@ -5,17 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 DEFAULT_FORMAT = "DD/MM/YYYY"
-DATE_FORMATS = ("DD/MM/YYYY", "DD.MM.YYYY", "DD-MM-YYYY", "MM/DD/YYYY", "YYYY/MM/DD",
-                "YYYY-MM-DD")
+# WHMCS's DateFormat setting -> a str.format pattern over day (d), month (m) and year (y)
+DATE_FORMATS = {
+    "DD/MM/YYYY": "{d:02d}/{m:02d}/{y:04d}",
+    "DD.MM.YYYY": "{d:02d}.{m:02d}.{y:04d}",
+    "DD-MM-YYYY": "{d:02d}-{m:02d}-{y:04d}",
+    "MM/DD/YYYY": "{m:02d}/{d:02d}/{y:04d}",
+    "YYYY/MM/DD": "{y:04d}/{m:02d}/{d:02d}",
+    "YYYY-MM-DD": "{y:04d}-{m:02d}-{d:02d}",
+}
 
 
-def format_date(day: dt.date, fmt: str) -> str:
+def format_date(d: dt.date, fmt: str) -> str:
     """A date in one of WHMCS's six DateFormat values; anything else means the default."""
-    fmt = (fmt or "").strip().upper()
-    if fmt not in DATE_FORMATS:
-        fmt = DEFAULT_FORMAT
-    return (fmt.replace("YYYY", f"{day.year:04d}").replace("MM", f"{day.month:02d}")
-            .replace("DD", f"{day.day:02d}"))
+    pattern = DATE_FORMATS.get((fmt or "").strip(), DATE_FORMATS[DEFAULT_FORMAT])
+    return pattern.format(d=d.day, m=d.month, y=d.year)
 
 
 def _period(start: dt.date, end: dt.date, fmt: str) -> str:

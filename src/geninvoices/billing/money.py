@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 CENT = Decimal("0.01")
 
 
-def round_money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+def round_money(x: Decimal) -> Decimal:
+    """Half-up (0.125 -> 0.13), as WHMCS's PHP round() does, not banker's rounding."""
+    return Decimal(x).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def to_money(value: Decimal | int | str) -> Decimal:

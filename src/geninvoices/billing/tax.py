@@ -36,30 +36,39 @@ class TaxResult:
     taxrate2: Decimal
 
 
+def _specificity(rule: TaxRule, country: str, state: str) -> int | None:
+    """None when the rule does not match; higher is more specific."""
+    rule_country, rule_state = rule.country.strip().lower(), rule.state.strip().lower()
+    if rule_country and rule_country != country:
+        return None
+    # A state rule with country '' (all countries) still names a state: it matches only
+    # that state, and ranks below a country rule and above a rule for everyone.
+    if rule_state and rule_state != state:
+        return None
+    return (2 if rule_country else 0) + (1 if rule_state else 0)
+
+
 def pick_rule(rules: list[TaxRule], level: int, country: str, state: str) -> TaxRule | None:
     """The most specific rule of a level: country and state, then country, then all.
-    Countries and states compare case-insensitively; a rule for a state of every country
-    (country '') matches only that state."""
-    country, state = country.strip().lower(), state.strip().lower()
-
-    def rank(rule: TaxRule) -> int | None:
-        rc, rs = rule.country.strip().lower(), rule.state.strip().lower()
-        if rc and rc != country or rs and rs != state:
-            return None
-        return (2 if rc else 0) + (1 if rs else 0)
-
-    ranked = [(r, rule) for rule in rules if rule.level == level
-              and (r := rank(rule)) is not None]
-    return max(ranked, key=lambda pair: pair[0])[1] if ranked else None
+    Countries and states compare case-insensitively (WHMCS stores 'GB' but clients may
+    carry 'gb'); among equally specific rules the first one listed wins."""
+    country, state = (country or "").strip().lower(), (state or "").strip().lower()
+    best, best_rank = None, -1
+    for rule in rules:
+        rank = _specificity(rule, country, state) if rule.level == level else None
+        if rank is not None and rank > best_rank:
+            best, best_rank = rule, rank
+    return best
 
 
 def compute_tax(lines: list[tuple[Decimal, bool]], rule1: TaxRule | None,
                 rule2: TaxRule | None, *, inclusive: bool, compound: bool) -> TaxResult:
+    """lines are (amount, taxed); rule1 = rule2 = None when tax is off or the client exempt."""
     total = sum((amount for amount, _ in lines), ZERO)
     taxed = sum((amount for amount, is_taxed in lines if is_taxed), ZERO)
     r1 = rule1.rate if rule1 else ZERO
     r2 = rule2.rate if rule2 else ZERO
-    if not rule1 and not rule2 or taxed == 0:
+    if rule1 is None and rule2 is None:
         return TaxResult(total, ZERO, ZERO, r1, r2)
     if inclusive:
         tax, tax2 = _inclusive(taxed, r1, r2, compound, has_level2=rule2 is not None)

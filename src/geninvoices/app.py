@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from . import faults
 from .api.frontdoor import FrontDoor
 from .api.phpform import Limits
 from .api.routes import router
@@ -19,6 +21,7 @@ from .db import make_engine
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
+    faults.arm(os.environ)  # test hooks: read once per process, inert unless testing
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):

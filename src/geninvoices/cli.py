@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import exc, insert, select, update
 from sqlalchemy.engine import make_url
 
-from . import access, cli_billing
+from . import access, cli_billing, faults
 from .config import Settings
 from .db import make_engine, transaction, translate
 from .errors import GenInvoicesError, LockTimeout, RetryableError
@@ -230,7 +230,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     """Migrate, then serve /includes/api.php with uvicorn."""
     import uvicorn
 
-    from .actions.gen_invoices import today_in
+    from .runs import today_in
     from .app import configure_logging
     from .demo import seed_demo
 
@@ -466,6 +466,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("psycopg").setLevel(logging.ERROR)  # its notices of a dropped link
+    faults.arm(os.environ)  # test hooks: read once at start-up, inert unless testing
     command_ = typer.main.get_command(app)
     try:
         code = command_.main(args=argv, prog_name="geninvoices", standalone_mode=False)

@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from . import outbox
-from .actions.gen_invoices import run_settings, send_after_commit, today_in
 from .billing.due import Selection
-from .billing.generator import generate as run_generate
 from .config import Settings
 from .db import make_engine
+from .runs import gen_invoices
+
 
 def _engine(settings: Settings):
     return make_engine(settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds)
@@ -42,16 +42,11 @@ def generate(
 ) -> None:
     """Bill everything due (or exactly the listed items), as the GenInvoices action does."""
     settings = Settings()
-    today = parse_date(date) or today_in(settings)
-    listing = any(x for x in (service, domain, addon))
-    as_tuple = lambda ids: tuple(ids or ()) if listing else None  # noqa: E731
-    selection = Selection(client, as_tuple(service), as_tuple(domain), as_tuple(addon))
+    selection = Selection.of(client, service or None, domain or None, addon or None)
     engine = _engine(settings)
     try:
-        result = run_generate(engine, selection, run_settings(settings, today,
-                                                              emails=not no_emails))
-        if not no_emails:
-            send_after_commit(engine, settings, result)
+        result = gen_invoices(engine, settings, selection, today=parse_date(date),
+                              emails=not no_emails)
     finally:
         engine.dispose()
     reply = {"result": "success", "numcreated": str(result.numcreated)}

@@ -10,7 +10,8 @@ import httpx
 
 from geninvoices import access
 from geninvoices.billing.due import Selection
-from geninvoices.billing.generator import RunSettings, generate
+from geninvoices.billing.generator import generate
+from tests.engine.helpers import config
 from geninvoices.db import transaction
 from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
                                      without_numbers)
@@ -23,7 +24,7 @@ ENV = {"GENINVOICES_CHUNK_SIZE": "25"}  # many chunks, so runs really interleave
 def reference(fresh_db, engine_of):
     engine = engine_of(fresh_db())
     assert build_world(engine, CLIENTS) >= 2000
-    result = generate(engine, Selection(), RunSettings(today=TODAY, chunk_size=25))
+    result = generate(engine, Selection(), config(TODAY, chunk_size=25))
     return result.numcreated, snapshot(engine)
 
 

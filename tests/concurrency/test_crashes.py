@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from geninvoices import access
 from geninvoices.billing.due import Selection
-from geninvoices.billing.generator import RunSettings, generate
+from geninvoices.billing.generator import generate
+from tests.engine.helpers import config
 from geninvoices.db import transaction
 from geninvoices.models import own
 from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
@@ -52,7 +53,7 @@ def expected_state(tmp_path_factory):
     engine = make_engine(url)
     migrate(engine)
     build_world(engine, CLIENTS)
-    result = generate(engine, Selection(), RunSettings(today=TODAY, chunk_size=CHUNK))
+    result = generate(engine, Selection(), config(TODAY, chunk_size=CHUNK))
     state = snapshot(engine)
     engine.dispose()
     return result.numcreated, state

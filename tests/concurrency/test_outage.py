@@ -13,7 +13,8 @@ from sqlalchemy.engine import make_url
 
 from geninvoices import access
 from geninvoices.billing.due import Selection
-from geninvoices.billing.generator import RunSettings, generate
+from geninvoices.billing.generator import generate
+from tests.engine.helpers import config
 from geninvoices.db import make_engine, transaction
 from geninvoices.migrate import migrate
 from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
@@ -29,7 +30,7 @@ def _expected(tmp_path):
     engine = make_engine(url)
     migrate(engine)
     build_world(engine, CLIENTS)
-    generate(engine, Selection(), RunSettings(today=TODAY, chunk_size=CHUNK))
+    generate(engine, Selection(), config(TODAY, chunk_size=CHUNK))
     state = snapshot(engine)
     engine.dispose()
     return state

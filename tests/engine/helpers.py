@@ -5,7 +5,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from geninvoices.billing.due import Selection
-from geninvoices.billing.generator import RunSettings, generate
+from geninvoices.billing.generator import generate
+from geninvoices.billing.run import RunConfig
 from geninvoices.models import own
 from geninvoices.models.whmcs import (tblclients, tblcredit, tbldomains, tblhosting,
                                       tblhostingaddons, tblinvoiceitems, tblinvoices)
@@ -13,14 +14,17 @@ from geninvoices.models.whmcs import (tblclients, tblcredit, tbldomains, tblhost
 D = dt.date
 
 
+def config(today: dt.date, **kw) -> RunConfig:
+    """A run's context as the edge builds it, at 09:00 UTC on that day."""
+    return RunConfig(today=today, now=dt.datetime.combine(today, dt.time(9)), **kw)
+
+
 def run(engine, today, *, clientid=None, serviceids=None, domainids=None, addonids=None,
         emails=True, default_gateway="", chunk_size=200):
-    as_tuple = lambda ids: None if ids is None else tuple(ids)  # noqa: E731
-    selection = Selection(clientid, as_tuple(serviceids), as_tuple(domainids),
-                          as_tuple(addonids))
-    return generate(engine, selection, RunSettings(today=today, emails=emails,
-                                                   default_gateway=default_gateway,
-                                                   chunk_size=chunk_size))
+    selection = Selection.of(clientid, serviceids, domainids, addonids)
+    return generate(engine, selection, config(today, emails=emails,
+                                              default_gateway=default_gateway,
+                                              chunk_size=chunk_size))
 
 
 def rows(engine, table, *where, order=None):

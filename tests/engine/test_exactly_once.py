@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import threading
 from decimal import Decimal
 
 from sqlalchemy import update
 
+from geninvoices import faults
 from geninvoices.db import transaction
 from geninvoices.models.whmcs import tblhosting
 from tests import builders as b
@@ -67,6 +70,7 @@ def test_a_failing_client_never_rolls_back_its_neighbours(engine, monkeypatch):
     ids = _clients_with_services(engine, 5)
     monkeypatch.setenv("GENINVOICES_TESTING", "1")
     monkeypatch.setenv("GENINVOICES_FAIL", f"write_client:{ids[2]}")
+    faults.arm(os.environ)
     result = run(engine, TODAY)
     assert result.numcreated == 4
     assert {i["userid"] for i in invoices(engine)} == set(ids) - {ids[2]}
@@ -74,6 +78,7 @@ def test_a_failing_client_never_rolls_back_its_neighbours(engine, monkeypatch):
     assert not [r for r in ledger(engine) if r["invoiceid"] == 0]  # its claims rolled back
     assert len(outbox(engine)) == 4  # no email for an invoice that was never committed
     monkeypatch.delenv("GENINVOICES_FAIL")
+    faults.arm(os.environ)
     assert run(engine, TODAY).numcreated == 1  # billed on the next run
 
 

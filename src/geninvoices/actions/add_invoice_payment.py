@@ -8,7 +8,7 @@ from decimal import Decimal
 from ..billing.options import load_options
 from ..billing.payment import Payment, record_payment
 from ..db import transaction
-from ..errors import BadParameter, BusinessError
+from ..errors import BadParameter, NotFound
 from .params import ActionParams, Amount, DateTimeText, PhpBool, Text, WholeNumber, parse
 from .registry import Context, action
 
@@ -27,7 +27,7 @@ class Params(ActionParams):
 def add_invoice_payment(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
     if p.invoiceid is None:
-        raise BusinessError("Invoice ID Not Found")
+        raise NotFound("Invoice ID Not Found")
     for name in ("transid", "gateway"):
         if not getattr(p, name).strip():
             raise BadParameter(name, "is required")
@@ -35,7 +35,7 @@ def add_invoice_payment(ctx: Context, raw: dict) -> dict:
         raise BadParameter("amount", "must be more than 0")
     when = p.date or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     with transaction(ctx.engine) as conn:
-        options = load_options(conn, default_gateway=ctx.settings.default_gateway)
+        options = load_options(conn)
         record_payment(conn, Payment(p.invoiceid, p.gateway.strip(), p.transid.strip(),
                                      p.amount, p.fees, when), options)
     return {}

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from ..db import transaction
 from ..models.whmcs import tblclients, tblcurrencies, tblinvoices
 from . import fields as f
-from .gen_invoices import today_in
+from ..runs import today_in
 from .params import ActionParams, Text, WholeNumber, parse
 from .registry import Context, action
 

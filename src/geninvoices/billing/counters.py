@@ -15,8 +15,8 @@ from ..errors import BusinessError
 from ..models.whmcs import tblconfiguration as cfg
 
 
-def allocate(conn: Connection, setting: str, count: int) -> int:
-    """Reserve ``count`` numbers; returns the first."""
+def allocate(conn: Connection, setting: str, count: int, now: dt.datetime) -> int:
+    """Reserve ``count`` numbers; returns the first. ``now`` stamps a counter created here."""
     if count <= 0:
         return 0
     query = select(cfg.c.value).where(cfg.c.setting == setting)
@@ -24,7 +24,6 @@ def allocate(conn: Connection, setting: str, count: int) -> int:
         query = query.with_for_update()
     value = conn.execute(query).scalar()
     if value is None:
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         conn.execute(insert(cfg).values(setting=setting, value=str(1 + count),
                                         created_at=now, updated_at=now))
         return 1

@@ -5,7 +5,7 @@ is already billed (the ledger and WHMCS's own invoice lines)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Connection, and_, exists, or_, select, union
@@ -14,12 +14,11 @@ from sqlalchemy.sql import ColumnElement
 from ..models import own
 from ..models.whmcs import (tbladdons, tblcancelrequests, tblclients, tbldomains, tblhosting,
                             tblhostingaddons, tblinvoiceitems, tblproducts)
-from .items import ADDON, DOMAIN, HOSTING, SERVICE_STATUSES, Item
+from .items import Item
+from .kinds import ADDON, DOMAIN, RECURRING, SERVICE, Kind
 from .money import to_money
-from .options import BillingOptions
 
 EARLIEST = dt.date(1000, 1, 1)  # below it: NULL or WHMCS's zero date, i.e. unset
-PARENT_GONE = ("Cancelled", "Terminated")
 
 
 @dataclass(frozen=True)
@@ -30,13 +29,25 @@ class Selection:
     domainids: tuple[int, ...] | None = None
     addonids: tuple[int, ...] | None = None
 
+    @classmethod
+    def of(cls, clientid: int | None = None, serviceids=None, domainids=None,
+           addonids=None) -> Selection:
+        """From the caller's id lists, None where not given. Once one list is given, the
+        others list nothing: exactly the listed items are considered."""
+        lists = (serviceids, domainids, addonids)
+        listing = any(ids is not None for ids in lists)
+        return cls(clientid, *(tuple(ids or ()) if listing else None for ids in lists))
+
     @property
     def listing(self) -> bool:
         return any(ids is not None for ids in (self.serviceids, self.domainids, self.addonids))
 
+    def ids_for(self, kind: Kind) -> tuple[int, ...]:
+        ids = {SERVICE: self.serviceids, DOMAIN: self.domainids, ADDON: self.addonids}[kind]
+        return ids or ()
+
     def listed(self, item: Item) -> bool:
-        ids = {HOSTING: self.serviceids, DOMAIN: self.domainids, ADDON: self.addonids}[item.kind]
-        return ids is not None and item.id in ids
+        return self.listing and item.id in self.ids_for(item.kind)
 
 
 @dataclass
@@ -55,48 +66,26 @@ class Client:
     defaultgateway: str
 
 
-@dataclass
-class Chunk:
-    clients: dict[int, Client]
-    items: list[Item] = field(default_factory=list)
-
-
 def _window(column, limit: dt.date) -> ColumnElement:
     return and_(column >= EARLIEST, column <= limit)
 
 
-def _service_filter(selection: Selection, limit: dt.date):
-    h = tblhosting
-    chosen = h.c.id.in_(selection.serviceids or []) if selection.listing else \
-        _window(h.c.nextinvoicedate, limit)
-    return and_(h.c.domainstatus.in_(SERVICE_STATUSES), chosen)
+def _narrow(kind: Kind, selection: Selection, limit: dt.date) -> ColumnElement:
+    """Only narrows: the listed ids or the date window, and the statuses the kind may ever
+    bill. Every judgement is ``items.decide``'s."""
+    t = kind.table
+    chosen = t.c.id.in_(selection.ids_for(kind)) if selection.listing else \
+        _window(t.c.nextinvoicedate, limit)
+    return and_(t.c[kind.status_column].in_(kind.statuses), chosen)
 
 
-def _addon_filter(selection: Selection, limit: dt.date):
-    a = tblhostingaddons
-    chosen = a.c.id.in_(selection.addonids or []) if selection.listing else \
-        _window(a.c.nextinvoicedate, limit)
-    return and_(a.c.status.in_(SERVICE_STATUSES), chosen)
-
-
-def _domain_filter(selection: Selection, limit: dt.date):
-    d = tbldomains
-    chosen = d.c.id.in_(selection.domainids or []) if selection.listing else \
-        _window(d.c.nextinvoicedate, limit)
-    return and_(d.c.status == "Active", d.c.donotrenew == 0, chosen)
-
-
-def candidate_clients(conn: Connection, today: dt.date, options: BillingOptions,
-                      selection: Selection) -> list[int]:
-    """Clients that may have something to bill, in id order."""
+def candidate_clients(conn: Connection, limit: dt.date, selection: Selection) -> list[int]:
+    """Clients that may have something to bill, in id order; ``limit`` is the last day
+    any lead time reaches."""
     if selection.clientid is not None:
         return [selection.clientid]
-    limit = today + dt.timedelta(days=options.max_lead())
-    query = union(
-        select(tblhosting.c.userid.label("userid")).where(_service_filter(selection, limit)),
-        select(tblhostingaddons.c.userid).where(_addon_filter(selection, limit)),
-        select(tbldomains.c.userid).where(_domain_filter(selection, limit)),
-    ).subquery()
+    query = union(*(select(kind.table.c.userid.label("userid"))
+                    .where(_narrow(kind, selection, limit)) for kind in RECURRING)).subquery()
     return list(conn.execute(select(query.c.userid).order_by(query.c.userid)).scalars())
 
 
@@ -116,13 +105,11 @@ def _client(row) -> Client:
                   row.defaultgateway or "")
 
 
-def load_items(conn: Connection, client_ids: list[int], today: dt.date,
-               options: BillingOptions, selection: Selection) -> list[Item]:
-    limit = today + dt.timedelta(days=options.max_lead())
-    items = _services(conn, client_ids, selection, limit)
-    items += _addons(conn, client_ids, selection, limit)
-    items += _domains(conn, client_ids, selection, limit)
-    return items
+def load_items(conn: Connection, client_ids: list[int], limit: dt.date,
+               selection: Selection) -> list[Item]:
+    return (_services(conn, client_ids, selection, limit)
+            + _addons(conn, client_ids, selection, limit)
+            + _domains(conn, client_ids, selection, limit))
 
 
 def _cancel_requested(service_id_column) -> ColumnElement:
@@ -134,13 +121,13 @@ def _services(conn, client_ids, selection, limit) -> list[Item]:
     query = (select(h, p.c.id.label("product_id"), p.c.name.label("product_name"),
                     p.c.tax.label("product_tax"), _cancel_requested(h.c.id).label("cancelled"))
              .select_from(h.outerjoin(p, p.c.id == h.c.packageid))
-             .where(h.c.userid.in_(client_ids), _service_filter(selection, limit)))
+             .where(h.c.userid.in_(client_ids), _narrow(SERVICE, selection, limit)))
     return [Item(
-        HOSTING, r.id, r.userid, to_money(r.amount or 0), r.billingcycle or "", 0, r.regdate,
+        SERVICE, r.id, r.userid, to_money(r.amount or 0), r.billingcycle or "", r.regdate,
         r.nextduedate, r.nextinvoicedate, r.paymentmethod or "", r.domainstatus or "",
-        r.product_name or "", (r.domain or "").strip(), taxable=bool(r.product_tax),
-        blocked="cancellation requested" if r.cancelled else "",
-        missing="" if r.product_id is not None else f"product {r.packageid} does not exist",
+        r.product_name or "", (r.domain or "").strip(), tax_flag=bool(r.product_tax),
+        definition_id=r.packageid or 0, definition_found=r.product_id is not None,
+        cancel_requested=bool(r.cancelled),
     ) for r in conn.execute(query)]
 
 
@@ -151,31 +138,27 @@ def _addons(conn, client_ids, selection, limit) -> list[Item]:
                     _cancel_requested(a.c.hostingid).label("parent_cancelled"))
              .select_from(a.outerjoin(ad, ad.c.id == a.c.addonid)
                           .outerjoin(h, h.c.id == a.c.hostingid))
-             .where(a.c.userid.in_(client_ids), _addon_filter(selection, limit)))
-    items = []
-    for r in conn.execute(query):
-        name = (r.name or "").strip() or (r.addon_name or "")
-        missing = ""
-        if r.addonid and r.addon_exists is None and not (r.name or "").strip():
-            missing = f"addon {r.addonid} does not exist"
-        blocked = ""
-        if r.parent_id is None or r.parent_status in PARENT_GONE or r.parent_cancelled:
-            blocked = "its service is cancelled, terminated or has a cancellation request"
-        items.append(Item(
-            ADDON, r.id, r.userid, to_money(r.recurring or 0), r.billingcycle or "", 0,
-            r.regdate, r.nextduedate, r.nextinvoicedate, r.paymentmethod or "", r.status or "",
-            name, taxable=(r.tax or "").strip().lower() in ("1", "on"), blocked=blocked,
-            missing=missing))
-    return items
+             .where(a.c.userid.in_(client_ids), _narrow(ADDON, selection, limit)))
+    return [Item(
+        ADDON, r.id, r.userid, to_money(r.recurring or 0), r.billingcycle or "", r.regdate,
+        r.nextduedate, r.nextinvoicedate, r.paymentmethod or "", r.status or "",
+        (r.name or "").strip() or (r.addon_name or ""),
+        tax_flag=(r.tax or "").strip().lower() in ("1", "on"),
+        definition_id=r.addonid or 0,
+        definition_found=r.addon_exists is not None or bool((r.name or "").strip()),
+        cancel_requested=bool(r.parent_cancelled),
+        parent_status=None if r.parent_id is None else r.parent_status or "",
+    ) for r in conn.execute(query)]
 
 
 def _domains(conn, client_ids, selection, limit) -> list[Item]:
     d = tbldomains
-    query = select(d).where(d.c.userid.in_(client_ids), _domain_filter(selection, limit))
+    query = select(d).where(d.c.userid.in_(client_ids), _narrow(DOMAIN, selection, limit))
     return [Item(
-        DOMAIN, r.id, r.userid, to_money(r.recurringamount or 0), "", r.registrationperiod or 0,
+        DOMAIN, r.id, r.userid, to_money(r.recurringamount or 0), r.registrationperiod or 0,
         r.registrationdate, r.nextduedate, r.nextinvoicedate, r.paymentmethod or "",
-        r.status or "", (r.domain or "").strip(), (r.domain or "").strip(), taxable=True,
+        r.status or "", (r.domain or "").strip(), (r.domain or "").strip(),
+        donotrenew=bool(r.donotrenew),
     ) for r in conn.execute(query)]
 
 
@@ -195,7 +178,7 @@ def already_billed(conn: Connection, items: list[Item]) -> Billed:
         return Billed(set(), set())
     by_kind: dict[str, list[int]] = {}
     for item in items:
-        by_kind.setdefault(item.kind, []).append(item.id)
+        by_kind.setdefault(item.kind.type, []).append(item.id)
     l, li = own.ledger, tblinvoiceitems
     ledger = select(l.c.kind, l.c.relid, l.c.period_start).where(
         or_(*(and_(l.c.kind == k, l.c.relid.in_(ids)) for k, ids in by_kind.items())))

@@ -1,7 +1,8 @@
-"""What may be billed (spec 5.1): recurring items and the one decision about each of them.
+"""What may be billed (spec 5.1): an item as loaded, and the one decision about it.
 
-``decide()`` is a pure function of an item, today and the options; the queries that load
-items are in ``due.py``.
+An ``Item`` holds facts only, read by ``due``; ``decide()`` makes every eligibility and tax
+judgement, by the rules of the item's kind (``kinds``). It is a pure function of the item,
+today and the options.
 """
 
 from __future__ import annotations
@@ -10,88 +11,79 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from . import cycles, describe
+from . import cycles
+from .kinds import Kind
 from .options import BillingOptions
-
-HOSTING, DOMAIN, ADDON = "Hosting", "Domain", "Addon"  # tblinvoiceitems.type
-NEVER_CYCLES = {"free account", "one time", "onetime", "free"}
-SERVICE_STATUSES = ("Active", "Suspended", "Pending")
 
 
 @dataclass(frozen=True)
 class Item:
-    kind: str
+    kind: Kind
     id: int
     userid: int
-    amount: Decimal
-    billingcycle: str  # as stored; for domains "<n> Year/s"
-    years: int  # domains only
-    regdate: dt.date | None
+    amount: Decimal  # the recurring amount as stored
+    cycle: str | int  # billingcycle as stored; a domain's registrationperiod in years
+    regdate: dt.date | None  # anchors month ends (spec 5.2)
     nextduedate: dt.date | None
     nextinvoicedate: dt.date | None
     paymentmethod: str
     status: str
     label: str  # product name, addon name or domain name
     domain: str = ""
-    taxable: bool = False
-    blocked: str = ""  # a reason WHMCS never bills it (cancellation request, parent gone)
-    missing: str = ""  # bad data: the product or addon it points at does not exist
-
-    @property
-    def key(self) -> tuple[str, int]:
-        return self.kind, self.id
-
-    def months(self) -> int:
-        if self.kind == DOMAIN:
-            return cycles.domain_months(self.years)
-        return cycles.cycle_months(self.billingcycle)
+    tax_flag: bool = False  # the product's or addon's own tax setting
+    definition_id: int = 0  # the tblproducts / tbladdons row it points at
+    definition_found: bool = True
+    cancel_requested: bool = False  # a service's own, or an addon's parent's
+    parent_status: str | None = ""  # addons: their service's status; None when it is gone
+    donotrenew: bool = False
 
     def next_start(self, start: dt.date) -> dt.date:
-        return cycles.advance(start, self.months(), self.regdate)
+        return self.kind.advance(start, self.cycle, self.regdate)
 
     def description(self, start: dt.date, next_start: dt.date, fmt: str) -> str:
         end = cycles.period_end(start, next_start)
-        if self.kind == HOSTING:
-            return describe.service_description(self.label, self.domain, start, end, fmt)
-        if self.kind == DOMAIN:
-            return describe.domain_description(self.label, self.years, start, end, fmt)
-        return describe.addon_description(self.label, start, end, fmt)
+        return self.kind.describe(self, start, end, fmt)
 
 
 @dataclass(frozen=True)
 class Decision:
     bill: bool
+    taxed: bool = False  # tblinvoiceitems.taxed of its line
     warning: str = ""  # bad data: skipped and reported (spec 5.8)
 
 
 SKIP = Decision(False)
 
 
-def eligible_status(item: Item, options: BillingOptions) -> bool:
-    if item.kind == DOMAIN:
-        return item.status == "Active"
-    allowed = SERVICE_STATUSES if not options.continuous else SERVICE_STATUSES[:2]
-    return item.status in allowed
+def pays_tax(tax_enabled: bool, taxexempt: bool) -> bool:
+    """Whether a client's invoices are taxed at all (spec 5.4)."""
+    return tax_enabled and not taxexempt
 
 
-def decide(item: Item, today: dt.date, options: BillingOptions, *, listed: bool = False) -> Decision:
-    if not eligible_status(item, options) or item.blocked:
+def decide(item: Item, today: dt.date, options: BillingOptions, *, client_pays_tax: bool,
+           listed: bool = False) -> Decision:
+    kind = item.kind
+    if not kind.eligible_status(item.status, options.continuous) or kind.never_billed(item):
         return SKIP
-    if item.kind != DOMAIN and item.billingcycle.strip().lower() in NEVER_CYCLES:
-        return SKIP
-    if item.missing:
-        return Decision(False, item.missing)
-    if item.amount < 0:
-        return Decision(False, f"negative amount {item.amount}")
-    try:
-        item.months()
-    except cycles.UnknownCycle:
-        what = f"registration period {item.years}" if item.kind == DOMAIN else \
-            f"billing cycle {item.billingcycle!r}"
-        return Decision(False, f"unknown {what}")
+    if problem := _bad_data(item):
+        return Decision(False, warning=problem)
     if item.amount == 0 or item.nextduedate is None or item.nextinvoicedate is None:
         return SKIP
-    return Decision(_due(item, today, options, listed))
+    if not _due(item, today, options, listed):
+        return SKIP
+    return Decision(True, taxed=client_pays_tax and kind.taxed(item, options))
+
+
+def _bad_data(item: Item) -> str:
+    if problem := item.kind.missing(item):
+        return problem
+    if item.amount < 0:
+        return f"negative amount {item.amount}"
+    try:
+        item.kind.months(item.cycle)
+    except cycles.UnknownCycle:
+        return item.kind.bad_cycle(item)
+    return ""
 
 
 def _due(item: Item, today: dt.date, options: BillingOptions, listed: bool) -> bool:
@@ -99,12 +91,10 @@ def _due(item: Item, today: dt.date, options: BillingOptions, listed: bool) -> b
     if not options.continuous and not paid_up:
         return False  # something invoiced earlier is still unpaid
     if listed and paid_up:
-        return True  # "create a renewal invoice early" for an item asked for by id
-    lead = options.lead_for_domains() if item.kind == DOMAIN else \
-        options.lead_for_cycle(item.billingcycle)
+        return True  # "create a renewal invoice early" for an item asked for by id (spec 4)
+    lead = item.kind.lead_days(item, options)
     return item.nextinvoicedate <= today + dt.timedelta(days=lead)
 
 
 def warning_text(item: Item, problem: str) -> str:
-    names = {HOSTING: "service", DOMAIN: "domain", ADDON: "addon"}
-    return f"{names[item.kind]} {item.id} (client {item.userid}) skipped: {problem}"
+    return f"{item.kind.noun} {item.id} (client {item.userid}) skipped: {problem}"

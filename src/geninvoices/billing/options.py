@@ -48,7 +48,6 @@ class BillingOptions:
     custom_number_format: str = "{NUMBER}"
     sequential_paid_numbering: bool = False
     sequential_number_format: str = "{NUMBER}"
-    default_gateway: str = ""
 
     def lead_for_cycle(self, billingcycle: str) -> int:
         return self.cycle_lead_days.get(billingcycle, self.lead_days)
@@ -60,7 +59,7 @@ class BillingOptions:
         return max([self.lead_days, self.lead_for_domains(), *self.cycle_lead_days.values()])
 
 
-def load_options(conn: Connection, *, default_gateway: str = "") -> BillingOptions:
+def load_options(conn: Connection) -> BillingOptions:
     config = dict(conn.execute(select(tblconfiguration.c.setting, tblconfiguration.c.value)).all())
     cycle_leads = {cycle: days for cycle, key in CYCLE_LEAD_KEYS.items()
                    if (days := _days(config.get(key))) is not None}
@@ -80,5 +79,4 @@ def load_options(conn: Connection, *, default_gateway: str = "") -> BillingOptio
         custom_number_format=config.get("TaxCustomInvoiceNumberFormat") or "{NUMBER}",
         sequential_paid_numbering=is_on(config.get("SequentialInvoiceNumbering")),
         sequential_number_format=config.get("SequentialInvoiceNumberFormat") or "{NUMBER}",
-        default_gateway=default_gateway,
     )

@@ -5,8 +5,8 @@ The invoice becomes Paid; for each of its lines whose item's ``nextduedate`` equ
 ``duedate``, that date moves forward one cycle. A line that does not match moves nothing and
 is logged, so paying an old invoice after a newer one, or paying twice, never moves a date
 twice. A later period paid first is not lost: once the earlier one is paid, the date moves
-past both (each period moves it exactly once). Sequential paid numbering gives the number in the same transaction (custom numbering,
-when on, wins).
+past both (each period moves it exactly once). Sequential paid numbering gives the number in
+the same transaction (``numbering.number_paid``).
 """
 
 from __future__ import annotations
@@ -22,17 +22,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import BusinessError, NotFound
 from ..models import own
-from ..models.whmcs import (tblaccounts, tbldomains, tblhosting, tblhostingaddons,
-                            tblinvoiceitems, tblinvoices)
-from . import counters, cycles
+from ..models.whmcs import tblaccounts, tblinvoiceitems, tblinvoices
+from . import cycles, numbering
+from .kinds import BY_TYPE, RECURRING, Kind
 from .money import to_money
-from .numbering import format_invoice_number
 from .options import BillingOptions
 
 log = logging.getLogger("geninvoices.billing")
-
-ITEM_TABLES = {"Hosting": tblhosting, "Addon": tblhostingaddons, "Domain": tbldomains}
-
 
 def mark_paid(conn: Connection, invoice_ids: list[int], paid_at: dt.datetime,
               options: BillingOptions) -> None:
@@ -41,74 +37,54 @@ def mark_paid(conn: Connection, invoice_ids: list[int], paid_at: dt.datetime,
     inv = tblinvoices
     conn.execute(update(inv).where(inv.c.id.in_(invoice_ids)).values(
         status="Paid", datepaid=paid_at, updated_at=paid_at))
-    if options.sequential_paid_numbering and not options.custom_numbering:
-        _number(conn, invoice_ids, paid_at.date(), options)
+    numbering.number_paid(conn, invoice_ids, paid_at, options)
     _advance_due_dates(conn, invoice_ids)
-
-
-def _number(conn: Connection, invoice_ids: list[int], on: dt.date,
-            options: BillingOptions) -> None:
-    inv = tblinvoices
-    unnumbered = sorted(conn.execute(select(inv.c.id).where(
-        inv.c.id.in_(invoice_ids), inv.c.invoicenum == "")).scalars())
-    first = counters.allocate(conn, "SequentialInvoiceNumberValue", len(unnumbered))
-    if unnumbered:
-        conn.execute(update(inv).where(inv.c.id == bindparam("b_id")).values(
-            invoicenum=bindparam("b_num")), [
-            {"b_id": invoice_id, "b_num": format_invoice_number(
-                options.sequential_number_format, first + i, on)}
-            for i, invoice_id in enumerate(unnumbered)])
 
 
 def _advance_due_dates(conn: Connection, invoice_ids: list[int]) -> None:
     """Move each item's due date past every period now paid, starting from where it stands:
     a period paid before an earlier one moves the date once the earlier one is paid too."""
-    li, inv = tblinvoiceitems, tblinvoices
+    li = tblinvoiceitems
     lines = conn.execute(select(li.c.type, li.c.relid).where(
-        li.c.invoiceid.in_(invoice_ids), li.c.type.in_(ITEM_TABLES)).distinct()).all()
-    for kind, table in ITEM_TABLES.items():
-        relids = {l.relid for l in lines if l.type == kind}
-        if not relids:
-            continue
-        paid: dict[int, set] = {}
-        for relid, duedate in conn.execute(
-                select(li.c.relid, li.c.duedate).join(inv, inv.c.id == li.c.invoiceid)
-                .where(li.c.type == kind, li.c.relid.in_(relids), inv.c.status == "Paid")):
-            paid.setdefault(relid, set()).add(duedate)
-        changed = []
-        for item in conn.execute(select(table).where(table.c.id.in_(relids))):
-            moved = _paid_through(kind, item, paid.get(item.id, set()))
-            if moved != item.nextduedate:
-                changed.append({"b_id": item.id, "b_due": moved})
-            else:
-                log.info("payment of invoice(s) %s moves no date of %s %s (due %s)",
-                         invoice_ids, kind, item.id, item.nextduedate)
-        if changed:
-            conn.execute(update(table).where(table.c.id == bindparam("b_id"))
-                         .values(nextduedate=bindparam("b_due")), changed)
+        li.c.invoiceid.in_(invoice_ids), li.c.type.in_(BY_TYPE)).distinct()).all()
+    for kind in RECURRING:
+        relids = {l.relid for l in lines if l.type == kind.type}
+        if relids:
+            _advance_kind(conn, kind, relids, invoice_ids)
 
 
-def _paid_through(kind: str, item, paid_starts: set) -> dt.date | None:
+def _advance_kind(conn: Connection, kind: Kind, relids: set[int], invoice_ids: list[int]):
+    li, inv, table = tblinvoiceitems, tblinvoices, kind.table
+    paid: dict[int, set] = {}
+    for relid, duedate in conn.execute(
+            select(li.c.relid, li.c.duedate).join(inv, inv.c.id == li.c.invoiceid)
+            .where(li.c.type == kind.type, li.c.relid.in_(relids), inv.c.status == "Paid")):
+        paid.setdefault(relid, set()).add(duedate)
+    changed = []
+    for item in conn.execute(select(table).where(table.c.id.in_(relids))):
+        moved = _paid_through(kind, item, paid.get(item.id, set()))
+        if moved != item.nextduedate:
+            changed.append({"b_id": item.id, "b_due": moved})
+        else:
+            log.info("payment of invoice(s) %s moves no date of %s %s (due %s)",
+                     invoice_ids, kind.type, item.id, item.nextduedate)
+    if changed:
+        conn.execute(update(table).where(table.c.id == bindparam("b_id"))
+                     .values(nextduedate=bindparam("b_due")), changed)
+
+
+def _paid_through(kind: Kind, item, paid_starts: set) -> dt.date | None:
     due = item.nextduedate
+    cycle, anchor = item._mapping[kind.cycle_column], item._mapping[kind.anchor_column]
     try:
         while due is not None and due in paid_starts:
             paid_starts = paid_starts - {due}
-            due = cycles.advance(due, _months(kind, item), _regdate(kind, item))
+            due = kind.advance(due, cycle or "", anchor)
     except cycles.UnknownCycle:
         log.warning("%s %s has an unknown billing cycle; its due date was not moved",
-                    kind, item.id)
+                    kind.type, item.id)
         return item.nextduedate
     return due
-
-
-def _months(kind: str, item) -> int:
-    if kind == "Domain":
-        return cycles.domain_months(item.registrationperiod or 0)
-    return cycles.cycle_months(item.billingcycle or "")
-
-
-def _regdate(kind: str, item):
-    return item.registrationdate if kind == "Domain" else item.regdate
 
 
 def balance_of(conn: Connection, invoice_id: int, total) -> Decimal:

@@ -10,13 +10,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .due import Client
-from .items import DOMAIN, Item
+from .items import Item, pays_tax
 from .money import round_money
-from .options import BillingOptions
-from .tax import TaxResult, TaxRule, compute_tax, pick_rule
+from .run import Run
+from .tax import TaxResult, compute_tax, pick_rule
 
 ZERO = Decimal("0.00")
-KIND_ORDER = {"Hosting": 0, "Addon": 1, "Domain": 2}
 
 
 @dataclass(frozen=True)
@@ -61,29 +60,36 @@ class ClientPlan:
     invoices: list[Invoice] = field(default_factory=list)
 
 
-def payment_method(item: Item, client: Client, options: BillingOptions) -> str:
-    return item.paymentmethod or client.defaultgateway or options.default_gateway
+def payment_method(item: Item, client: Client, default_gateway: str) -> str:
+    """The item's own, else the client's default, else the server's (spec 5.1)."""
+    return item.paymentmethod or client.defaultgateway or default_gateway
 
 
-def make_line(item: Item, start: dt.date, client: Client, options: BillingOptions) -> Line:
-    taxed = options.tax_enabled and not client.taxexempt and (
-        options.tax_domains if item.kind == DOMAIN else item.taxable)
+def make_line(item: Item, start: dt.date, taxed: bool, client: Client, run: Run) -> Line:
     next_start = item.next_start(start)
-    return Line(item, start, next_start, item.description(start, next_start, options.date_format),
-                round_money(item.amount), taxed, payment_method(item, client, options))
+    return Line(item, start, next_start,
+                item.description(start, next_start, run.options.date_format),
+                round_money(item.amount), taxed,
+                payment_method(item, client, run.config.default_gateway))
 
 
-def plan_client(client: Client, lines: list[Line], today: dt.date, options: BillingOptions,
-                rules: list[TaxRule]) -> ClientPlan:
+def _group_key(line: Line, separate: bool) -> tuple:
+    # one invoice per due date and payment method; per item for separateinvoices (spec 5.3)
+    key = (line.start, line.paymentmethod)
+    return key + (line.item.kind.type, line.item.id) if separate else key
+
+
+def plan_client(client: Client, lines: list[Line], run: Run) -> ClientPlan:
     groups: dict[tuple, list[Line]] = {}
-    for line in sorted(lines, key=lambda l: (l.start, l.paymentmethod,
-                                             KIND_ORDER[l.item.kind], l.item.id)):
-        key = (line.start, line.paymentmethod)
-        if client.separateinvoices:
-            key += (line.item.kind, line.item.id)
-        groups.setdefault(key, []).append(line)
-    rule1, rule2 = _rules(client, options, rules)
-    invoices = [Invoice(client.id, today, group[0].start, group[0].paymentmethod, group,
+    for line in sorted(lines, key=lambda l: (l.start, l.paymentmethod, l.item.kind.order,
+                                             l.item.id)):
+        groups.setdefault(_group_key(line, client.separateinvoices), []).append(line)
+    options = run.options
+    rule1, rule2 = None, None
+    if pays_tax(options.tax_enabled, client.taxexempt):
+        rule1 = pick_rule(run.rules, 1, client.country, client.state)
+        rule2 = pick_rule(run.rules, 2, client.country, client.state)
+    invoices = [Invoice(client.id, run.today, group[0].start, group[0].paymentmethod, group,
                         compute_tax([(l.amount, l.taxed) for l in group], rule1, rule2,
                                     inclusive=options.tax_inclusive,
                                     compound=options.tax_compound))
@@ -91,13 +97,6 @@ def plan_client(client: Client, lines: list[Line], today: dt.date, options: Bill
     if options.auto_credit:
         apply_credit(invoices, client.credit)
     return ClientPlan(client, invoices)
-
-
-def _rules(client: Client, options: BillingOptions, rules: list[TaxRule]):
-    if not options.tax_enabled or client.taxexempt:
-        return None, None
-    return (pick_rule(rules, 1, client.country, client.state),
-            pick_rule(rules, 2, client.country, client.state))
 
 
 def apply_credit(invoices: list[Invoice], balance: Decimal) -> Decimal:

@@ -9,7 +9,6 @@ the payment rule for invoices credit paid in full, and the outbox rows of their 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
@@ -17,27 +16,11 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from .. import faults
 from ..models import own
 from ..models.whmcs import tblclients, tblcredit, tblinvoiceitems, tblinvoices
-from . import counters, mail, payment
+from . import mail, numbering, payment
 from .items import Item
-from .numbering import format_invoice_number
-from .options import BillingOptions
-from .plan import ClientPlan, Invoice, Line
-
-ITEM_TABLES = payment.ITEM_TABLES
-
-
-@dataclass(frozen=True)
-class Run:
-    """What every write of one run shares."""
-    token: str  # marks this run's ledger claims
-    today: dt.date
-    now: dt.datetime
-    options: BillingOptions
-    emails: bool
-    mail_from: str
-    install_id: str
-    currencies: dict[int, mail.Currency]
-    default_currency: mail.Currency
+from .kinds import RECURRING
+from .plan import ClientPlan, Invoice
+from .run import Run
 
 
 def _insert_ignore(conn: Connection, table, rows: list[dict]) -> None:
@@ -55,10 +38,11 @@ def _insert_ignore(conn: Connection, table, rows: list[dict]) -> None:
         conn.execute(stmt.on_duplicate_key_update(kind=stmt.inserted.kind), rows)
 
 
-def claim(conn: Connection, run: Run, periods: list[tuple[Item, dt.date]]) -> set[tuple]:
-    """Claim periods in the ledger; returns the (kind, id, start) this run now owns."""
-    rows = [{"kind": i.kind, "relid": i.id, "period_start": s, "invoiceid": 0,
-             "run_token": run.token, "created_at": run.now} for i, s in periods]
+def claim(conn: Connection, run: Run, items: list[Item]) -> set[tuple]:
+    """Claim each item's period from its next invoice date in the ledger; returns the
+    (kind, id, start) this run now owns."""
+    rows = [{"kind": i.kind.type, "relid": i.id, "period_start": i.nextinvoicedate,
+             "invoiceid": 0, "run_token": run.token, "created_at": run.now} for i in items]
     _insert_ignore(conn, own.ledger, rows)
     if not rows:
         return set()
@@ -67,21 +51,24 @@ def claim(conn: Connection, run: Run, periods: list[tuple[Item, dt.date]]) -> se
                                               .where(l.c.run_token == run.token,
                                                      l.c.invoiceid == 0))}
     faults.checkpoint("after_claim")
-    return claimed & {(i.kind, i.id, s) for i, s in periods}
+    return claimed & {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
 
 
-def record_found(conn: Connection, run: Run, moves: list[tuple[Item, dt.date]]) -> None:
-    """Periods a WHMCS invoice line already billed: into the ledger, past them."""
-    rows = [{"kind": i.kind, "relid": i.id, "period_start": s, "invoiceid": 0,
-             "run_token": "found", "created_at": run.now} for i, s in moves]
+def record_found(conn: Connection, run: Run, items: list[Item]) -> None:
+    """Periods a WHMCS invoice line already billed (spec 5.1): into the ledger, and each
+    item's next invoice date past them."""
+    rows = [{"kind": i.kind.type, "relid": i.id, "period_start": i.nextinvoicedate,
+             "invoiceid": 0, "run_token": "found", "created_at": run.now} for i in items]
     _insert_ignore(conn, own.ledger, rows)
-    move_dates(conn, [(i, s, i.next_start(s)) for i, s in moves])
+    move_dates(conn, [(i, i.nextinvoicedate, i.next_start(i.nextinvoicedate)) for i in items])
 
 
 def move_dates(conn: Connection, moves: list[tuple[Item, dt.date, dt.date]]) -> None:
-    for kind, table in ITEM_TABLES.items():
+    """Each item's next invoice date from old to new, only where it still is old."""
+    for kind in RECURRING:
+        table = kind.table
         rows = [{"b_id": i.id, "b_old": old, "b_new": new} for i, old, new in moves
-                if i.kind == kind]
+                if i.kind is kind]
         if rows:
             conn.execute(update(table).where(table.c.id == bindparam("b_id"),
                                              table.c.nextinvoicedate == bindparam("b_old"))
@@ -92,7 +79,7 @@ def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Inv
     invoices = [inv for plan in plans for inv in plan.invoices]
     if not invoices:
         return []
-    _number(conn, run, invoices)
+    numbering.number_new(conn, invoices, run.options, run.now)
     _insert_invoices(conn, run, invoices)
     faults.checkpoint("after_invoices")
     _insert_lines(conn, invoices)
@@ -102,18 +89,9 @@ def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Inv
     faults.checkpoint("after_dates")
     _apply_credit(conn, run, plans)
     payment.mark_paid(conn, [i.id for i in invoices if i.paid_by_credit], run.now, run.options)
-    if run.emails:
+    if run.config.emails:
         _queue_emails(conn, run, plans)
     return invoices
-
-
-def _number(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
-    if not run.options.custom_numbering:
-        return
-    first = counters.allocate(conn, "TaxNextCustomInvoiceNumber", len(invoices))
-    for offset, invoice in enumerate(invoices):
-        invoice.invoicenum = format_invoice_number(run.options.custom_number_format,
-                                                   first + offset, invoice.date)
 
 
 def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
@@ -130,7 +108,8 @@ def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> Non
 
 def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:
     conn.execute(insert(tblinvoiceitems), [
-        {"invoiceid": inv.id, "userid": inv.userid, "type": l.item.kind, "relid": l.item.id,
+        {"invoiceid": inv.id, "userid": inv.userid, "type": l.item.kind.type,
+         "relid": l.item.id,
          "description": l.description, "amount": l.amount, "taxed": int(l.taxed),
          "duedate": l.start, "paymentmethod": l.paymentmethod, "notes": ""}
         for inv in invoices for l in inv.lines])
@@ -142,7 +121,7 @@ def _ledger_invoice_ids(conn: Connection, run: Run, invoices: list[Invoice]) -> 
                                  l.c.period_start == bindparam("b_start"),
                                  l.c.run_token == run.token)
                  .values(invoiceid=bindparam("b_invoice")), [
-        {"b_kind": line.item.kind, "b_relid": line.item.id, "b_start": line.start,
+        {"b_kind": line.item.kind.type, "b_relid": line.item.id, "b_start": line.start,
          "b_invoice": inv.id} for inv in invoices for line in inv.lines])
 
 
@@ -165,18 +144,15 @@ def _queue_emails(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:
     for plan in plans:
         if not plan.client.email.strip():
             continue
-        currency = run.currencies.get(plan.client.currency, run.default_currency)
+        currency = run.currency_of(plan.client.currency)
         for inv in plan.invoices:
             rows.append({
                 "invoiceid": inv.id, "recipient": plan.client.email.strip(),
                 "subject": mail.SUBJECT,
                 "body": mail.invoice_email(inv, plan.client, currency, run.options.date_format),
-                "message_id": mail.message_id(inv.id, run.install_id, run.mail_from),
+                "message_id": mail.message_id(inv.id, run.install_id, run.config.mail_from),
                 "status": "queued", "attempts": 0, "next_attempt_at": run.now,
                 "created_at": run.now})
     if rows:
         conn.execute(insert(own.outbox), rows)
 
-
-def line_keys(lines: list[Line]) -> set[tuple]:
-    return {(l.item.kind, l.item.id, l.start) for l in lines}

@@ -4,14 +4,17 @@
     GenInvoicesError                 message shown to the caller as it is
     ├── RequestError                 the request itself is unusable
     │   ├── RequestTooLarge          over a limit of spec 1 ("Request too large: ...")
+    │   ├── NotUtf8                  parameters that are not UTF-8 text
     │   ├── BadParameter             a parameter that does not parse ("Invalid x: ...")
-    │   └── UnknownAction            'Invalid API Action: "x" is not a valid API action'
+    │   ├── UnknownAction            'Invalid API Action: "x" is not a valid API action'
+    │   └── NvpCannotExpress         a nested result asked for in nvp
     ├── AccessError                  who is calling
     │   ├── IpNotAllowed             "Invalid IP 203.0.113.7"
     │   ├── AuthenticationFailed     "Authentication Failed"
     │   └── PermissionDenied         'Invalid Permissions: API action "x" is not allowed'
     ├── BusinessError                a rule of an action ("Client ID Not Found", ...)
     │   └── NotFound                 the thing named does not exist
+    ├── MigrationRefused             `migrate` will not touch this database as it is
     └── RetryableError               try again later; nothing was changed
         ├── DatabaseUnavailable      "Database unavailable, please retry"
         └── LockTimeout              "Another run holds these records, please retry"
@@ -38,15 +41,22 @@ class RequestTooLarge(RequestError):
         super().__init__(f"Request too large: {what}")
 
 
+class NotUtf8(RequestError):
+    message = "Invalid request: parameters must be UTF-8 text"
+
+
 class BadParameter(RequestError):
     def __init__(self, name: str, problem: str):
-        self.parameter = name
         super().__init__(f"Invalid {name}: {problem}")
 
 
 class UnknownAction(RequestError):
     def __init__(self, action: str):
         super().__init__(f'Invalid API Action: "{action.lower()}" is not a valid API action')
+
+
+class NvpCannotExpress(RequestError):
+    message = "responsetype nvp cannot express this result; use json or xml"
 
 
 class AccessError(GenInvoicesError):
@@ -72,6 +82,10 @@ class BusinessError(GenInvoicesError):
 
 
 class NotFound(BusinessError):
+    pass
+
+
+class MigrationRefused(GenInvoicesError):
     pass
 
 

@@ -13,16 +13,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect
 
-from .errors import GenInvoicesError
+from .errors import MigrationRefused
 from .models import whmcs
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSION_TABLE = "geninvoices_alembic_version"
 WHMCS_REVISION = "0001"
-
-
-class MigrationRefused(GenInvoicesError):
-    pass
 
 
 def alembic_config(connection) -> Config:

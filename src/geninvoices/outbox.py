@@ -24,7 +24,6 @@ from .db import transaction
 from .models import own
 
 log = logging.getLogger("geninvoices.mail")
-CLAIM = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=6)
 
 

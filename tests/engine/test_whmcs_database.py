@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from geninvoices.db import make_engine
-from geninvoices.migrate import MigrationRefused, migrate
+from geninvoices.errors import MigrationRefused
+from geninvoices.migrate import migrate
 from tests.conftest import load_whmcs_schema
 from tests.engine.helpers import D, invoices, lines, run, service
 

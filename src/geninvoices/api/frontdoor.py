@@ -9,10 +9,10 @@ from sqlalchemy import Engine
 from .. import actions
 from ..config import Settings
 from ..db import translate
-from ..errors import GenInvoicesError, PermissionDenied
+from ..errors import GenInvoicesError, NvpCannotExpress, PermissionDenied
 from .auth import Authenticator
 from .handlers import error_reply
-from .render import CONTENT_TYPES, NvpCannotExpress, pick_format, render
+from .render import CONTENT_TYPES, pick_format, render
 
 
 @dataclass(frozen=True)

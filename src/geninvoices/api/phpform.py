@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from ..errors import RequestError, RequestTooLarge
+from ..errors import NotUtf8, RequestError, RequestTooLarge
 
 Params = dict[str, object]
 
@@ -28,10 +28,6 @@ class Limits:
     max_params: int = 1000
     max_array_elements: int = 10_000
     max_key_depth: int = 5
-
-
-class NotUtf8(RequestError):
-    message = "Invalid request: parameters must be UTF-8 text"
 
 
 def parse_urlencoded(raw: bytes, limits: Limits) -> list[tuple[str, str]]:

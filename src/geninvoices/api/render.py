@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from ..errors import RequestError
+from ..errors import NvpCannotExpress
 
 WHMCS_VERSION = "8.13.1"
 FORMATS = ("json", "xml", "nvp")
@@ -22,10 +22,6 @@ CONTENT_TYPES = {"json": "application/json; charset=utf-8",
 
 # Characters XML 1.0 does not allow anywhere, not even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-class NvpCannotExpress(RequestError):
-    message = "responsetype nvp cannot express this result; use json or xml"
 
 
 def pick_format(requested: object, default: str) -> str:

@@ -1,7 +1,7 @@
 """WHMCS's tables, on a fresh database only, with the indexes geninvoices needs.
 
 An existing WHMCS database never runs this revision: `geninvoices migrate --adopt` records it
-as done without touching WHMCS's tables (spec 6). The tables are WHMCS's fixed schema
+as done without touching WHMCS's tables (rules §6). The tables are WHMCS's fixed schema
 (`models/whmcs_schema.sql`); a later change to them gets a revision of its own.
 
 Revision ID: 0001

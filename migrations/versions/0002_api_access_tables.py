@@ -1,6 +1,6 @@
 """geninvoices' tables for API access: credentials, roles, IP allow-list, lockout, admins.
 
-Seeds the built-in role `full` (every action), an allow-list of 127.0.0.1 and ::1 (spec 2)
+Seeds the built-in role `full` (every action), an allow-list of 127.0.0.1 and ::1 (rules §2)
 and this install's id, used in Message-IDs.
 
 Revision ID: 0002

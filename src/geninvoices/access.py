@@ -103,7 +103,7 @@ class Login:
 
 
 def find_login(conn: Connection, name: str) -> Login | None:
-    """spec 2: a name is looked up first as a credential identifier, then as an admin."""
+    """rules §2: a name is looked up first as a credential identifier, then as an admin."""
     row = conn.execute(select(own.credentials.c.id, own.credentials.c.secret_hash).where(and_(
         own.credentials.c.identifier == name, own.credentials.c.revoked_at.is_(None)))).first()
     if row is not None:

@@ -1,4 +1,4 @@
-"""The `geninvoices` command (spec 8). Every command answers bad input with one line on
+"""The `geninvoices` command (rules §8). Every command answers bad input with one line on
 stderr, `error: ...`, and a non-zero exit: 1 for a business error, 75 when the database is
 unreachable or a lock could not be had (try again), 2 for usage errors."""
 

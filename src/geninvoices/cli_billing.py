@@ -1,4 +1,4 @@
-"""`geninvoices generate` and `geninvoices mail` (spec 8): the same engine as GenInvoices.
+"""`geninvoices generate` and `geninvoices mail` (rules §8): the same engine as GenInvoices.
 Registered, with the one-line error handling, by ``cli.py``."""
 
 from __future__ import annotations

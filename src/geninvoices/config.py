@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     testing: bool = False
 
-    # front door (spec 1 and 2)
+    # front door (rules §1 and §2)
     access_key: str = ""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     default_responsetype: Literal["xml", "json", "nvp"] = "xml"
@@ -50,13 +50,13 @@ class Settings(BaseSettings):
     max_key_depth: int = Field(5, ge=1)
     read_timeout_seconds: float = Field(30.0, gt=0)
 
-    # billing (spec 5)
+    # billing (rules §5)
     timezone: str = ""
     default_gateway: str = ""
     lock_timeout_seconds: float = Field(30.0, gt=0)
     chunk_size: int = Field(200, ge=1)
 
-    # mail (spec 5.6)
+    # mail (rules §5.6)
     mail_from: str = "billing@localhost"
     smtp_url: str = ""
     mail_claim_seconds: float = Field(300.0, gt=0)  # how long a sender owns a queued email

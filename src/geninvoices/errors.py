@@ -3,7 +3,7 @@
 
     GenInvoicesError                 message shown to the caller as it is
     ├── RequestError                 the request itself is unusable
-    │   ├── RequestTooLarge          over a limit of spec 1 ("Request too large: ...")
+    │   ├── RequestTooLarge          over a limit of rules §1 ("Request too large: ...")
     │   ├── NotUtf8                  parameters that are not UTF-8 text
     │   ├── BadParameter             a parameter that does not parse ("Invalid x: ...")
     │   ├── UnknownAction            'Invalid API Action: "x" is not a valid API action'

@@ -1,4 +1,4 @@
-"""Crash points for tests (spec 9): inert unless ``GENINVOICES_TESTING=1``.
+"""Crash points for tests (rules §9): inert unless ``GENINVOICES_TESTING=1``.
 
 The plan is read once, when a process starts (``arm``, called by the command line and the
 app factory); until then, and whenever testing is off, ``checkpoint`` is one comparison.

@@ -1,6 +1,6 @@
 """`geninvoices migrate`: a fresh database, an adopted WHMCS database, and their indexes.
 
-Spec 6: WHMCS's tables (revision 0001) are created only on a fresh database. A database that
+Rules §6: WHMCS's tables (revision 0001) are created only on a fresh database. A database that
 already holds them but none of ours is refused until the operator says `--adopt`, which
 records 0001 as done without touching WHMCS's tables and then creates only ours.
 """

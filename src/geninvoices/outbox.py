@@ -1,4 +1,4 @@
-"""Sending the Invoice Created emails in the outbox (spec 5.6): after commit, at least once.
+"""Sending the Invoice Created emails in the outbox (rules §5.6): after commit, at least once.
 
 Each row is claimed for a few minutes before it is sent, so two senders (the API right after
 a run and `geninvoices mail send` from cron) do not both send it; a failure is retried with

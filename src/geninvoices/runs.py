@@ -1,4 +1,4 @@
-"""The one GenInvoices flow (spec 4), shared by the action and `geninvoices generate`: build
+"""The one GenInvoices flow (rules §4), shared by the action and `geninvoices generate`: build
 the run's context from settings (today in GENINVOICES_TIMEZONE), run the engine, and after
 it has committed send the Invoice Created emails it queued.
 
@@ -27,7 +27,7 @@ def utcnow() -> dt.datetime:
 
 
 def today_in(settings: Settings) -> dt.date:
-    """Today in the configured zone (spec 5), or the server's local zone when none is set."""
+    """Today in the configured zone (rules §5), or the server's local zone when none is set."""
     if settings.timezone:
         return dt.datetime.now(ZoneInfo(settings.timezone)).date()
     return dt.date.today()

@@ -1,4 +1,4 @@
-"""GetInvoices, GetInvoice and AddInvoicePayment (spec 7) through api.php."""
+"""GetInvoices, GetInvoice and AddInvoicePayment (rules §7) through api.php."""
 
 from __future__ import annotations
 

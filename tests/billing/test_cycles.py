@@ -1,4 +1,4 @@
-"""Billing cycles and the month-end rule (spec 5.2)."""
+"""Billing cycles and the month-end rule (rules §5.2)."""
 
 from __future__ import annotations
 

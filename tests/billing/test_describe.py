@@ -1,4 +1,4 @@
-"""Line descriptions and the six WHMCS date formats (spec 5.3)."""
+"""Line descriptions and the six WHMCS date formats (rules §5.3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """decide(): every eligibility and tax judgement, as a table of hand-computed cases
-(spec 5.1, 5.4, 5.8)."""
+(rules §5.1, §5.4, §5.8)."""
 
 from __future__ import annotations
 

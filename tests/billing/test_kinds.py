@@ -1,4 +1,4 @@
-"""What differs between the kinds of item, one row per rule and kind (spec 5.1 to 5.3, 5.7):
+"""What differs between the kinds of item, one row per rule and kind (rules §5.1 to §5.3, §5.7):
 changing one WHMCS rule for one kind is a change to ``billing/kinds.py`` and a row here."""
 
 from __future__ import annotations

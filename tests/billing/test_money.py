@@ -1,4 +1,4 @@
-"""Money: half-up to 2 places (spec 5.4's r()), stored values as 2-place Decimals."""
+"""Money: half-up to 2 places (rules §5.4's r()), stored values as 2-place Decimals."""
 
 from __future__ import annotations
 

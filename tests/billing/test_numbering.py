@@ -1,4 +1,4 @@
-"""Custom invoice numbers (spec 5.3): {NUMBER} unpadded, {YEAR} {MONTH} {DAY} of the date."""
+"""Custom invoice numbers (rules §5.3): {NUMBER} unpadded, {YEAR} {MONTH} {DAY} of the date."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Planning a client's invoices: grouping and credit (spec 5.3, 5.5)."""
+"""Planning a client's invoices: grouping and credit (rules §5.3, §5.5)."""
 
 from __future__ import annotations
 

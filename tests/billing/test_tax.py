@@ -1,4 +1,4 @@
-"""Tax (spec 5.4): rule specificity and the exclusive and inclusive formulas, by hand."""
+"""Tax (rules §5.4): rule specificity and the exclusive and inclusive formulas, by hand."""
 
 from __future__ import annotations
 

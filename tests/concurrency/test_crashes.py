@@ -1,4 +1,4 @@
-"""Kill a run at named stages and run again (issue 4.2, spec 9): the end state equals one
+"""Kill a run at named stages and run again (issue 4.2, rules §9): the end state equals one
 clean run, and every committed invoice's email arrives at least once, twice only when the
 kill fell between the SMTP server's acceptance and the outbox update, then with the same
 Message-ID. Kill points come from a seeded generator, so a failure is reproducible."""

@@ -1,4 +1,4 @@
-"""Exactly once (spec 5.1 and 9): the ledger's unique key, racing runs, isolated failures."""
+"""Exactly once (rules §5.1 and §9): the ledger's unique key, racing runs, isolated failures."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The engine on every backend: what is due, how it is billed, exactly once (spec 4 and 5)."""
+"""The engine on every backend: what is due, how it is billed, exactly once (rules §4 and §5)."""
 
 from __future__ import annotations
 

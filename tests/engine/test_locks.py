@@ -1,4 +1,4 @@
-"""Locks that do not serialize the world (spec 9): a held client does not stop the others,
+"""Locks that do not serialize the world (rules §9): a held client does not stop the others,
 and a run that cannot get its lock in time gives the retryable error instead of waiting."""
 
 from __future__ import annotations

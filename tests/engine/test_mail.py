@@ -1,4 +1,4 @@
-"""Invoice Created emails through a real SMTP server process (spec 5.6)."""
+"""Invoice Created emails through a real SMTP server process (rules §5.6)."""
 
 from __future__ import annotations
 

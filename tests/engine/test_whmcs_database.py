@@ -1,4 +1,4 @@
-"""A MariaDB database loaded from WHMCS's schema as it is, adopted, then billed (spec 6)."""
+"""A MariaDB database loaded from WHMCS's schema as it is, adopted, then billed (rules §6)."""
 
 from __future__ import annotations
 

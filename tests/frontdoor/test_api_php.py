@@ -1,4 +1,4 @@
-"""/includes/api.php end to end (spec 1 to 3): every error row, formats, parsing, access."""
+"""/includes/api.php end to end (rules §1 to §3): every error row, formats, parsing, access."""
 
 from __future__ import annotations
 

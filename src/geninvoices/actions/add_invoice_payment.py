@@ -1,4 +1,4 @@
-"""AddInvoicePayment [doc]: record a payment; a paid invoice moves its items on (spec 7)."""
+"""AddInvoicePayment [doc]: record a payment; a paid invoice moves its items on (rules §7)."""
 
 from __future__ import annotations
 

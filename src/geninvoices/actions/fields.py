@@ -1,5 +1,5 @@
 """Value types of the read-back actions, as WHMCS's documentation examples show them
-(spec 3): integers for ids and counts, money as strings with two decimals, tax rates with
+(rules §3): integers for ids and counts, money as strings with two decimals, tax rates with
 three, dates ``YYYY-MM-DD`` and unset datetimes ``0000-00-00 00:00:00`` on every database."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""GenInvoices [doc]: bill everything due, or exactly the listed items (spec 4)."""
+"""GenInvoices [doc]: bill everything due, or exactly the listed items (rules §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GetInvoice [doc]: one invoice with its items, balance and transactions (spec 7)."""
+"""GetInvoice [doc]: one invoice with its items, balance and transactions (rules §7)."""
 
 from __future__ import annotations
 

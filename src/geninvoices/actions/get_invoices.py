@@ -1,4 +1,4 @@
-"""GetInvoices [doc]: a page of invoices, with filters and ordering (spec 7)."""
+"""GetInvoices [doc]: a page of invoices, with filters and ordering (rules §7)."""
 
 from __future__ import annotations
 

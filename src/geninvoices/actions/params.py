@@ -1,4 +1,4 @@
-"""Parameter types for actions, parsed with pydantic from PHP-style values (spec 1).
+"""Parameter types for actions, parsed with pydantic from PHP-style values (rules §1).
 
 A whole number is 1 to 10 ASCII digits after trimming spaces, at most 2147483647; an id array
 comes as a list, a PHP-indexed dict, a repeated key or a comma-separated string; a boolean

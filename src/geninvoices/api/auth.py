@@ -1,4 +1,4 @@
-"""Who is calling, in the order of spec 2: IP allow-list (skipped with a valid access key),
+"""Who is calling, in the order of rules §2: IP allow-list (skipped with a valid access key),
 lockout, credentials. Permission for the action is checked by the route after the action
 is known to exist.
 

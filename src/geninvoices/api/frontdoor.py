@@ -1,4 +1,4 @@
-"""One API call after its bytes have arrived: authenticate, dispatch, render (spec 1 to 3)."""
+"""One API call after its bytes have arrived: authenticate, dispatch, render (rules §1 to §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Errors to WHMCS-style replies: the one place that knows HTTP statuses (spec 2's table)."""
+"""Errors to WHMCS-style replies: the one place that knows HTTP statuses (rules §2's table)."""
 
 from __future__ import annotations
 

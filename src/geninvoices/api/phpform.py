@@ -1,4 +1,4 @@
-"""Request parameters as PHP's ``$_REQUEST`` sees them (spec 1).
+"""Request parameters as PHP's ``$_REQUEST`` sees them (rules §1).
 
 The query string is overlaid by the body, the body winning per top-level key. Keys carry
 PHP's bracket syntax: ``a[0]=1`` and ``a[x][y]=1`` build dicts, ``a[]=1`` appends to a list.

@@ -1,4 +1,4 @@
-"""The three response formats of spec 3: json, xml and the deprecated nvp.
+"""The three response formats of rules §3: json, xml and the deprecated nvp.
 
 A result is a flat or nested dict of str/int/Decimal/bool values. In XML a list is written as
 repeated elements named by its key, so ``{"invoices": {"invoice": [a, b]}}`` becomes

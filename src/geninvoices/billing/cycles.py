@@ -1,4 +1,4 @@
-"""Billing cycles and the calendar (spec 5.2): the one module that computes dates.
+"""Billing cycles and the calendar (rules §5.2): the one module that computes dates.
 
 Each date is advanced from itself by calendar months, clamped to the month's last day. The
 month-end rule: when the date being advanced is the last day of its month and the
@@ -19,7 +19,7 @@ MAX_DOMAIN_YEARS = 10
 
 
 class UnknownCycle(ValueError):
-    """A billing cycle or registration period that is bad data (spec 5.8)."""
+    """A billing cycle or registration period that is bad data (rules §5.8)."""
 
 
 def cycle_months(billingcycle: str) -> int:
@@ -50,5 +50,5 @@ def advance(date_: dt.date, months: int, regdate: dt.date | None) -> dt.date:
 
 
 def period_end(start: dt.date, next_start: dt.date) -> dt.date:
-    """The last day of the period that starts on start (spec 5.2)."""
+    """The last day of the period that starts on start (rules §5.2)."""
     return next_start - dt.timedelta(days=1)

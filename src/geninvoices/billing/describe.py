@@ -1,4 +1,4 @@
-"""Invoice line descriptions (spec 5.3), dates in WHMCS's configured DateFormat."""
+"""Invoice line descriptions (rules §5.3), dates in WHMCS's configured DateFormat."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The queries that find what is due (spec 5.1). A bounded number of queries per chunk of
+"""The queries that find what is due (rules §5.1). A bounded number of queries per chunk of
 clients, whatever the number of items: clients, services, addons, domains, and what of them
 is already billed (the ledger and WHMCS's own invoice lines)."""
 
@@ -23,7 +23,7 @@ EARLIEST = dt.date(1000, 1, 1)  # below it: NULL or WHMCS's zero date, i.e. unse
 
 @dataclass(frozen=True)
 class Selection:
-    """What one run looks at: everything due, or exactly the listed ids (spec 4)."""
+    """What one run looks at: everything due, or exactly the listed ids (rules §4)."""
     clientid: int | None = None
     serviceids: tuple[int, ...] | None = None
     domainids: tuple[int, ...] | None = None

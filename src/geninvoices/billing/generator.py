@@ -1,4 +1,4 @@
-"""GenInvoices: the run (spec 4, 5 and 9). One engine for the API and the command line.
+"""GenInvoices: the run (rules §4, §5 and §9). One engine for the API and the command line.
 
 A run takes its clients in chunks. Each chunk is one transaction: lock the chunk's clients
 (skipping those another run holds), read their items, decide what is due, claim those periods

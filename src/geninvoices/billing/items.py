@@ -1,4 +1,4 @@
-"""What may be billed (spec 5.1): an item as loaded, and the one decision about it.
+"""What may be billed (rules §5.1): an item as loaded, and the one decision about it.
 
 An ``Item`` holds facts only, read by ``due``; ``decide()`` makes every eligibility and tax
 judgement, by the rules of the item's kind (``kinds``). It is a pure function of the item,
@@ -23,7 +23,7 @@ class Item:
     userid: int
     amount: Decimal  # the recurring amount as stored
     cycle: str | int  # billingcycle as stored; a domain's registrationperiod in years
-    regdate: dt.date | None  # anchors month ends (spec 5.2)
+    regdate: dt.date | None  # anchors month ends (rules §5.2)
     nextduedate: dt.date | None
     nextinvoicedate: dt.date | None
     paymentmethod: str
@@ -49,14 +49,14 @@ class Item:
 class Decision:
     bill: bool
     taxed: bool = False  # tblinvoiceitems.taxed of its line
-    warning: str = ""  # bad data: skipped and reported (spec 5.8)
+    warning: str = ""  # bad data: skipped and reported (rules §5.8)
 
 
 SKIP = Decision(False)
 
 
 def pays_tax(tax_enabled: bool, taxexempt: bool) -> bool:
-    """Whether a client's invoices are taxed at all (spec 5.4)."""
+    """Whether a client's invoices are taxed at all (rules §5.4)."""
     return tax_enabled and not taxexempt
 
 
@@ -91,7 +91,7 @@ def _due(item: Item, today: dt.date, options: BillingOptions, listed: bool) -> b
     if not options.continuous and not paid_up:
         return False  # something invoiced earlier is still unpaid
     if listed and paid_up:
-        return True  # "create a renewal invoice early" for an item asked for by id (spec 4)
+        return True  # "create a renewal invoice early" for an item asked for by id (rules §4)
     lead = item.kind.lead_days(item, options)
     return item.nextinvoicedate <= today + dt.timedelta(days=lead)
 

@@ -1,4 +1,4 @@
-"""The kinds of item a run bills, and every rule that differs between them (spec 5.1 to 5.3).
+"""The kinds of item a run bills, and every rule that differs between them (rules §5.1 to §5.3).
 
 One frozen record per kind says its table and columns, which statuses may be billed, how
 long its cycle is and from which date month ends are anchored, whether its line is taxed,
@@ -23,9 +23,9 @@ from .options import BillingOptions
 if TYPE_CHECKING:
     from .items import Item
 
-# Cycles WHMCS never invoices again after the first order (spec 5.1)
+# Cycles WHMCS never invoices again after the first order (rules §5.1)
 NEVER_CYCLES = frozenset({"free account", "one time", "onetime", "free"})
-# The service statuses under which an addon is never billed (spec 5.1)
+# The service statuses under which an addon is never billed (rules §5.1)
 PARENT_GONE = frozenset({"Cancelled", "Terminated"})
 
 
@@ -37,11 +37,11 @@ class Kind:
     table: Table
     status_column: str
     cycle_column: str
-    anchor_column: str  # the registration date that anchors month ends (spec 5.2)
+    anchor_column: str  # the registration date that anchors month ends (rules §5.2)
     statuses: tuple[str, ...]  # statuses that may be billed
 
     def eligible_status(self, status: str, continuous: bool) -> bool:
-        # Pending is billed only while Continuous Invoice Generation is off (spec 5.1)
+        # Pending is billed only while Continuous Invoice Generation is off (rules §5.1)
         return status in self.statuses and not (continuous and status == "Pending")
 
     def months(self, cycle: str | int) -> int:
@@ -60,7 +60,7 @@ class Kind:
         return ""
 
     def missing(self, item: Item) -> str:
-        """Bad data (spec 5.8): what it points at does not exist."""
+        """Bad data (rules §5.8): what it points at does not exist."""
         return ""
 
     def bad_cycle(self, item: Item) -> str:
@@ -89,7 +89,7 @@ class AddonKind(Kind):
         return super().never_billed(item)
 
     def missing(self, item: Item) -> str:
-        # an addon with a name of its own needs no tbladdons row (spec 5.3)
+        # an addon with a name of its own needs no tbladdons row (rules §5.3)
         if item.definition_id and not item.definition_found and not item.label:
             return f"addon {item.definition_id} does not exist"
         return ""
@@ -130,6 +130,6 @@ ADDON = AddonKind("Addon", "addon", 1, tblhostingaddons, "status", "billingcycle
 DOMAIN = DomainKind("Domain", "domain", 2, tbldomains, "status", "registrationperiod",
                     "registrationdate", ("Active",))
 
-# the kinds whose periods have a due date that payment moves (spec 5.7)
+# the kinds whose periods have a due date that payment moves (rules §5.7)
 RECURRING = (SERVICE, ADDON, DOMAIN)
 BY_TYPE = {kind.type: kind for kind in RECURRING}

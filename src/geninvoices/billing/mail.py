@@ -1,4 +1,4 @@
-"""The Invoice Created email (spec 5.6), composed when the invoice is written.
+"""The Invoice Created email (rules §5.6), composed when the invoice is written.
 
 Its Message-ID is stable (``<invoice-ID.INSTALL@host>``), so the one crash window that can
 deliver it twice delivers the same message, which mail systems de-duplicate.

@@ -1,4 +1,4 @@
-"""Invoice numbers (spec 5.3, 5.7), allocated in the transaction that uses them.
+"""Invoice numbers (rules §5.3, §5.7), allocated in the transaction that uses them.
 
 Custom numbering (``TaxCustomInvoiceNumbering``) numbers an invoice when it is created;
 sequential paid numbering (``SequentialInvoiceNumbering``) when it becomes Paid, unless

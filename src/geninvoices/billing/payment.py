@@ -1,4 +1,4 @@
-"""The one payment rule (spec 5.7), used by AddInvoicePayment and by invoices that credit
+"""The one payment rule (rules §5.7), used by AddInvoicePayment and by invoices that credit
 pays in full at creation.
 
 The invoice becomes Paid; for each of its lines whose item's ``nextduedate`` equals the line's
@@ -107,7 +107,7 @@ class Payment:
 
 
 def record_payment(conn: Connection, payment: Payment, options: BillingOptions) -> bool:
-    """AddInvoicePayment's write (spec 7): lock the invoice, refuse what cannot be, record the
+    """AddInvoicePayment's write (rules §7): lock the invoice, refuse what cannot be, record the
     transaction, and apply the payment rule when the balance reaches zero. Returns whether
     the invoice is now paid."""
     inv = _locked_invoice(conn, payment.invoice_id)

@@ -1,4 +1,4 @@
-"""Compute first, write second: a client's new invoices, not yet saved (spec 5.3 to 5.5).
+"""Compute first, write second: a client's new invoices, not yet saved (rules §5.3 to §5.5).
 
 Pure functions of the client, the periods to bill, today and the options.
 """
@@ -61,7 +61,7 @@ class ClientPlan:
 
 
 def payment_method(item: Item, client: Client, default_gateway: str) -> str:
-    """The item's own, else the client's default, else the server's (spec 5.1)."""
+    """The item's own, else the client's default, else the server's (rules §5.1)."""
     return item.paymentmethod or client.defaultgateway or default_gateway
 
 
@@ -74,7 +74,7 @@ def make_line(item: Item, start: dt.date, taxed: bool, client: Client, run: Run)
 
 
 def _group_key(line: Line, separate: bool) -> tuple:
-    # one invoice per due date and payment method; per item for separateinvoices (spec 5.3)
+    # one invoice per due date and payment method; per item for separateinvoices (rules §5.3)
     key = (line.start, line.paymentmethod)
     return key + (line.item.kind.type, line.item.id) if separate else key
 

@@ -1,4 +1,4 @@
-"""One run's context (spec 4, 5): what its caller decided, and what the database said when
+"""One run's context (rules §4, §5): what its caller decided, and what the database said when
 it began. Built once, then passed down to every step; billing never re-derives it."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Run:
         return self.today + dt.timedelta(days=self.options.max_lead())
 
     def currency_of(self, currency_id: int) -> Currency:
-        """A client's currency; 0 or one that does not exist means the default (spec 5.3)."""
+        """A client's currency; 0 or one that does not exist means the default (rules §5.3)."""
         return self.currencies.get(currency_id, self.default_currency)
 
 

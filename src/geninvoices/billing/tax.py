@@ -1,4 +1,4 @@
-"""Tax (spec 5.4): which rule applies to a client, and an invoice's tax from its lines.
+"""Tax (rules §5.4): which rule applies to a client, and an invoice's tax from its lines.
 
 r() rounds half-up to 2 places and is applied exactly where WHMCS rounds:
 - exclusive: tax = r(S*r1), tax2 = r((S + tax)*r2) when compound, else r(S*r2);

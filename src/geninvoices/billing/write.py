@@ -1,5 +1,5 @@
 """Writing what ``plan`` computed, in bulk: a bounded number of statements for any number of
-clients, inside the caller's transaction (spec 9).
+clients, inside the caller's transaction (rules §9).
 
 Order: claim the periods in the ledger, then bill only what was claimed: invoices (numbered
 under the counter's lock), lines, ledger invoice ids, the items' next invoice dates, credit,
@@ -55,7 +55,7 @@ def claim(conn: Connection, run: Run, items: list[Item]) -> set[tuple]:
 
 
 def record_found(conn: Connection, run: Run, items: list[Item]) -> None:
-    """Periods a WHMCS invoice line already billed (spec 5.1): into the ledger, and each
+    """Periods a WHMCS invoice line already billed (rules §5.1): into the ledger, and each
     item's next invoice date past them."""
     rows = [{"kind": i.kind.type, "relid": i.id, "period_start": i.nextinvoicedate,
              "invoiceid": 0, "run_token": "found", "created_at": run.now} for i in items]

@@ -94,7 +94,7 @@ ledger = Table(
     sqlite_autoincrement=True,
 )
 
-# Invoice Created emails: written in the invoice's transaction, sent after commit (spec 5.6).
+# Invoice Created emails: written in the invoice's transaction, sent after commit (rules §5.6).
 outbox = Table(
     "geninvoices_outbox", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -150,3 +150,30 @@ def test_the_old_citation_form_is_found():
     assert [line.split(": '")[0] for line in old_style_citations(texts)] == [
         "src/b.py:2", "src/b.py:2"]
     assert old_style_citations({"src/c.py": "the spec's fixed points; specs 5"}) == []
+
+
+CODE_REFERENCE = re.compile(r"`([a-z_/]+\.py):([A-Za-z_][A-Za-z_.]*)`")
+
+
+def stale_code_references(book_text: str, source_root: Path) -> list[str]:
+    """`file.py:name` pointers of the book whose file or definition is gone."""
+    stale = []
+    for path, dotted in CODE_REFERENCE.findall(book_text):
+        source = source_root / path
+        name = dotted.rsplit(".", 1)[-1]
+        defined = re.compile(rf"^\s*(?:def|class|async def) {name}\b|^{name} = ", re.M)
+        if not source.is_file() or not defined.search(source.read_text("utf-8")):
+            stale.append(f"{path}:{dotted}")
+    return stale
+
+
+def test_the_book_points_at_code_that_exists():
+    book = (ROOT / "docs" / "rules.md").read_text("utf-8")
+    assert CODE_REFERENCE.search(book)
+    assert stale_code_references(book, ROOT / "src" / "geninvoices") == []
+
+
+def test_a_stale_code_pointer_is_found(tmp_path):
+    (tmp_path / "a.py").write_text("def here():\n    pass\n")
+    text = "`a.py:here` `a.py:gone` `b.py:x` `a.py:Class.here`"
+    assert stale_code_references(text, tmp_path) == ["a.py:gone", "b.py:x"]

@@ -8,9 +8,18 @@ from decimal import Decimal
 
 from sqlalchemy import insert, select, update
 
-from geninvoices.models.whmcs import (tbladdons, tblcancelrequests, tblclients, tblconfiguration,
-                                      tblcurrencies, tbldomains, tblhosting, tblhostingaddons,
-                                      tblproducts, tbltax)
+from geninvoices.models.whmcs import (
+    tbladdons,
+    tblcancelrequests,
+    tblclients,
+    tblconfiguration,
+    tblcurrencies,
+    tbldomains,
+    tblhosting,
+    tblhostingaddons,
+    tblproducts,
+    tbltax,
+)
 
 D = dt.date
 
@@ -32,13 +41,15 @@ def make_client(conn, *, firstname="Ada", lastname="Lovelace", email="ada@exampl
                    taxexempt=taxexempt, separateinvoices=separateinvoices,
                    defaultgateway=defaultgateway, status=status, companyname=companyname)
 
+JAN_1 = D(2026, 1, 1)
+
 
 def make_product(conn, *, name="Shared Hosting", tax=0, paytype="recurring") -> int:
     return _insert(conn, tblproducts, name=name, tax=tax, paytype=paytype, type="hostingaccount")
 
 
 def make_service(conn, *, client, product, amount="10.00", billingcycle="Monthly",
-                 regdate=D(2026, 1, 1), nextduedate=None, nextinvoicedate=None,
+                 regdate=JAN_1, nextduedate=None, nextinvoicedate=None,
                  domain="example.com", paymentmethod="banktransfer",
                  status="Active") -> int:
     nextduedate = regdate if nextduedate is None else nextduedate
@@ -54,7 +65,7 @@ def make_addon_product(conn, *, name="Daily Backups", tax=0) -> int:
 
 
 def make_addon(conn, *, client, service, addon=0, name="", recurring="2.00",
-               billingcycle="Monthly", regdate=D(2026, 1, 1), nextduedate=None,
+               billingcycle="Monthly", regdate=JAN_1, nextduedate=None,
                nextinvoicedate=None, paymentmethod="banktransfer", status="Active",
                tax="") -> int:
     nextduedate = regdate if nextduedate is None else nextduedate
@@ -66,7 +77,7 @@ def make_addon(conn, *, client, service, addon=0, name="", recurring="2.00",
 
 
 def make_domain(conn, *, client, domain="example.org", amount="12.00", years=1,
-                regdate=D(2026, 1, 1), nextduedate=None, nextinvoicedate=None,
+                regdate=JAN_1, nextduedate=None, nextinvoicedate=None,
                 paymentmethod="banktransfer", status="Active", donotrenew=0) -> int:
     nextduedate = regdate if nextduedate is None else nextduedate
     nextinvoicedate = nextduedate if nextinvoicedate is None else nextinvoicedate

@@ -130,7 +130,7 @@ def reset(engine) -> None:
 
 def _now():
     import datetime as dt
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def load_whmcs_schema(url: str) -> None:

@@ -295,6 +295,7 @@ def test_mail_send_and_list_failed(url, tmp_path):
     try:
         with make_engine(url).begin() as conn:  # the retry is due now
             from sqlalchemy import update
+
             from geninvoices.models import own
             conn.execute(update(own.outbox).values(next_attempt_at=b.D(2000, 1, 1)))
         sent = gi(url, "mail", "send", extra_env={"GENINVOICES_SMTP_URL": smtp.url})

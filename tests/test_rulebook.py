@@ -88,7 +88,7 @@ def text_files(roots: tuple[str, ...]) -> dict[str, str]:
 # --- the repository ----------------------------------------------------------------------------
 
 def test_the_book_keeps_the_contracts_numbering():
-    assert REQUIRED <= sections(BOOK.read_text(encoding="utf-8"))
+    assert sections(BOOK.read_text(encoding="utf-8")) >= REQUIRED
 
 
 def test_every_heading_of_the_book_is_numbered_as_citations_expect():

@@ -78,7 +78,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(64), primary_key=True),
         sa.Column("value", sa.Text, nullable=False),
     )
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     op.bulk_insert(roles, [{"id": 1, "name": "full", "description": "every action"}])
     op.bulk_insert(role_actions, [{"role_id": 1, "action": "*"}])
     op.bulk_insert(allowed, [{"address": "127.0.0.1", "created_at": now},

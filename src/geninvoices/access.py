@@ -26,7 +26,7 @@ DUMMY_HASH = HASHER.hash("geninvoices-dummy-secret")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def normalise_ip(address: str) -> str:

@@ -4,27 +4,29 @@ unreachable or a lock could not be had (try again), 2 for usage errors."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import logging
 import os
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-from pydantic import ValidationError
-from sqlalchemy import exc, insert, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, update
 
 from . import access, cli_billing, faults
-from .config import Settings
-from .db import make_engine, transaction, translate
-from .errors import GenInvoicesError, LockTimeout, RetryableError
+from .cli_support import (
+    EXIT_BUSINESS,
+    ClickException,
+    UsageError,
+    command,
+    database,
+    fail,
+    settings,
+)
+from .db import transaction
 from .migrate import add_indexes, migrate
 
 app = typer.Typer(help="geninvoices: a WHMCS-compatible billing API server.",
@@ -40,172 +42,6 @@ app.add_typer(ips_app, name="allowed-ips")
 app.add_typer(config_app, name="config")
 mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
-
-EXIT_BUSINESS, EXIT_RETRY, EXIT_USAGE = 1, 75, 2
-# click's exception classes, wherever this typer version keeps click (newer ones vendor it)
-_CLICK = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
-UsageError, ClickException = _CLICK["UsageError"], _CLICK["ClickException"]
-NOT_MIGRATED = ("the database has no geninvoices tables: run `geninvoices migrate` first "
-                "(or check GENINVOICES_DATABASE_URL)")
-
-
-def fail(message: str, code: int = EXIT_BUSINESS) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def command(func):
-    """One line and an exit code for anything that goes wrong; never a traceback."""
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, ClickException):
-            raise
-        except RetryableError as error:
-            database_error(error, error)
-        except GenInvoicesError as error:
-            fail(error.message)
-        except exc.ArgumentError as error:
-            fail(f"bad GENINVOICES_DATABASE_URL: {_first_line(error)}", EXIT_USAGE)
-        except exc.SQLAlchemyError as error:
-            database_error(error, translate(error))
-        except ValidationError as error:  # a GENINVOICES_* setting
-            fail(_setting_error(error), EXIT_USAGE)
-        except (ValueError, ImportError, OSError) as error:
-            fail(_first_line(error))
-        except Exception as error:  # noqa: BLE001 - one line, never a traceback
-            logging.getLogger("geninvoices.cli").debug("unexpected error", exc_info=True)
-            fail(f"unexpected {error.__class__.__name__}: {_first_line(error)}")
-    return wrapper
-
-
-def database_error(error: BaseException, translated: BaseException) -> None:
-    """One line for what the database said: a setup problem (exit 1) or try again (75)."""
-    if _missing_table(error):
-        fail(NOT_MIGRATED)
-    if problem := _setup_problem(error):
-        fail(problem)
-    cause = next((e for e in _chain(error) if isinstance(e, exc.SQLAlchemyError)), None)
-    reason = f": {_first_line(cause.orig or cause)}" if cause is not None else ""
-    if isinstance(translated, LockTimeout):
-        fail(f"{translated.message}{reason}", EXIT_RETRY)
-    if isinstance(translated, RetryableError):
-        fail(f"{translated.message}{reason} (check GENINVOICES_DATABASE_URL and that the "
-             "database is running)", EXIT_RETRY)
-    fail(f"database error{reason}; is the database migrated? run `geninvoices migrate`")
-
-
-def _chain(error: BaseException | None):
-    for _ in range(5):
-        if error is None:
-            return
-        yield error
-        error = error.__cause__
-
-
-def _driver_errors(error: BaseException):
-    for e in _chain(error):
-        if getattr(e, "orig", None) is not None:
-            yield e.orig
-
-
-def _missing_table(error: BaseException) -> bool:
-    """A table that is not there: the database was never migrated (SQLite reports it as an
-    OperationalError, which would otherwise read as "unavailable, retry")."""
-    for orig in _driver_errors(error):
-        if getattr(orig, "sqlstate", None) == "42P01":  # PostgreSQL undefined_table
-            return True
-        if (getattr(orig, "args", None) or [None])[0] == 1146:  # MariaDB no such table
-            return True
-        if "no such table" in str(orig):  # SQLite
-            return True
-    return False
-
-
-def _setup_problem(error: BaseException) -> str | None:
-    """A database that is up but will never accept this URL: retrying cannot help."""
-    for orig in _driver_errors(error):
-        code, text = (getattr(orig, "args", None) or [None])[0], str(orig)
-        if code == 1049 or ("FATAL:" in text and "database" in text and
-                            "does not exist" in text):
-            return ("the database named in GENINVOICES_DATABASE_URL does not exist: create it "
-                    "(CREATE DATABASE ...), then run `geninvoices migrate`")
-        if code in (1044, 1045) or any(s in text for s in (
-                "password authentication failed", "no pg_hba.conf entry",
-                "authentication failed")) or ('role "' in text and "does not exist" in text):
-            return ("the database server refused the login: check the user and password in "
-                    f"GENINVOICES_DATABASE_URL ({_first_line(orig)})")
-    return None
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [error.__class__.__name__])[0]
-
-
-def _setting_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    name = "GENINVOICES_" + str(first["loc"][0]).upper() if first["loc"] else "a setting"
-    return f"bad {name}: {first['msg'].removeprefix('Value error, ')}"
-
-
-def settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        fail(_setting_error(error), EXIT_USAGE)
-
-
-def engine_for(s: Settings):
-    try:
-        return make_engine(s.database_url, lock_timeout_seconds=s.lock_timeout_seconds)
-    except (exc.ArgumentError, ValueError, ImportError) as error:
-        fail(f"bad GENINVOICES_DATABASE_URL {shown_url(s.database_url)!r}: "
-             f"{_first_line(error)}", EXIT_USAGE)
-
-
-def shown_url(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except exc.ArgumentError:
-        return url.split("@")[-1] if "@" in url else url
-
-
-def _no_sqlite_file(url: str) -> Path | None:
-    """The SQLite file a URL names when it does not exist (opening it would create it)."""
-    try:
-        parsed = make_url(url)
-    except exc.ArgumentError:
-        return None  # engine_for says what is wrong with it
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    if parsed.database.startswith("file:"):
-        return None
-    path = Path(parsed.database)
-    return None if path.exists() else path
-
-
-@contextlib.contextmanager
-def database(s: Settings | None = None, *, create: bool = False):
-    """The configured database's engine, disposed of afterwards. Only `migrate` and `serve`
-    (``create=True``) may bring a new SQLite file into being."""
-    s = s or settings()
-    if missing := _no_sqlite_file(s.database_url):
-        if not create:
-            fail(f"no database file {missing}: run `geninvoices migrate` first (or set "
-                 "GENINVOICES_DATABASE_URL)")
-        if not missing.parent.is_dir():
-            fail(f"cannot create the database file {missing}: the directory "
-                 f"{missing.parent} does not exist")
-    engine = engine_for(s)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-# --- serve and migrate -----------------------------------------------------------------------
 
 @app.command("migrate")
 @command
@@ -230,9 +66,9 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     """Migrate, then serve /includes/api.php with uvicorn."""
     import uvicorn
 
-    from .runs import today_in
     from .app import configure_logging
     from .demo import seed_demo
+    from .runs import today_in
 
     s = settings()
     _check_listen(host, port)
@@ -297,7 +133,7 @@ mail_app.command("list")(command(cli_billing.mail_list))
 @credentials_app.command("create")
 @command
 def credentials_create(
-        allow: Annotated[Optional[list[str]], typer.Option(
+        allow: Annotated[list[str] | None, typer.Option(
             "--allow", help="an action this credential may run (repeatable); default: all")] = None,
         description: Annotated[str, typer.Option(help="what it is for")] = "",
         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
@@ -307,10 +143,9 @@ def credentials_create(
         allow = [a.strip() for a in allow]
         if not all(allow):
             fail("--allow needs an action name, e.g. --allow GetInvoices")
-    with database() as engine:
-        with transaction(engine) as conn:
-            ident, secret = access.create_credential(
-                conn, allow=allow, description=description, known_actions=set(ACTIONS))
+    with database() as engine, transaction(engine) as conn:
+        ident, secret = access.create_credential(
+            conn, allow=allow, description=description, known_actions=set(ACTIONS))
     actions = sorted({a.lower() for a in allow}) if allow else ["*"]
     if as_json:
         typer.echo(json.dumps({"identifier": ident, "secret": secret, "actions": actions}))
@@ -323,9 +158,8 @@ def credentials_create(
 @command
 def credentials_list() -> None:
     """Credentials with their roles; never a secret."""
-    with database() as engine:
-        with transaction(engine, write=False) as conn:
-            rows = access.list_credentials(conn)
+    with database() as engine, transaction(engine, write=False) as conn:
+        rows = access.list_credentials(conn)
     table = Table()
     table.add_column("identifier", no_wrap=True, min_width=32)
     for name in ("description", "created (UTC)", "revoked (UTC)", "actions"):
@@ -343,9 +177,8 @@ def credentials_list() -> None:
 @command
 def credentials_revoke(identifier: str) -> None:
     """Revoke a credential (every worker refuses it within 60 seconds at most)."""
-    with database() as engine:
-        with transaction(engine) as conn:
-            access.revoke_credential(conn, identifier)
+    with database() as engine, transaction(engine) as conn:
+        access.revoke_credential(conn, identifier)
     typer.echo(f"revoked {identifier}")
 
 
@@ -366,9 +199,8 @@ def admins_create(username: str, email: Annotated[str, typer.Option()] = "",
                   api_access: Annotated[bool, typer.Option("--api-access/--no-api-access")] = True):
     """Create an admin; the password (for the legacy MD5 login) comes from stdin."""
     password = _password_from_stdin()
-    with database() as engine:
-        with transaction(engine) as conn:
-            access.create_admin(conn, username, password, email=email, api_access=api_access)
+    with database() as engine, transaction(engine) as conn:
+        access.create_admin(conn, username, password, email=email, api_access=api_access)
     typer.echo(f"admin {username} created" + ("" if api_access else " (no API access)"))
 
 
@@ -378,9 +210,8 @@ def admins_set_password(username: str, api_access: Annotated[
         bool, typer.Option("--api-access/--no-api-access")] = True) -> None:
     """Set an admin's legacy-login password from stdin (also for adopted WHMCS admins)."""
     password = _password_from_stdin()
-    with database() as engine:
-        with transaction(engine) as conn:
-            access.set_admin_password(conn, username, password, api_access=api_access)
+    with database() as engine, transaction(engine) as conn:
+        access.set_admin_password(conn, username, password, api_access=api_access)
     typer.echo(f"password set for {username}")
 
 
@@ -398,9 +229,8 @@ def _address(address: str) -> str:
 def ips_add(address: str) -> None:
     """Allow calls from this address."""
     address = _address(address)
-    with database() as engine:
-        with transaction(engine) as conn:
-            access.add_allowed_ip(conn, address)
+    with database() as engine, transaction(engine) as conn:
+        access.add_allowed_ip(conn, address)
     typer.echo(f"allowed {address}")
 
 
@@ -409,9 +239,8 @@ def ips_add(address: str) -> None:
 def ips_remove(address: str) -> None:
     """Stop allowing calls from this address."""
     address = _address(address)
-    with database() as engine:
-        with transaction(engine) as conn:
-            access.remove_allowed_ip(conn, address)
+    with database() as engine, transaction(engine) as conn:
+        access.remove_allowed_ip(conn, address)
     typer.echo(f"removed {address}")
 
 
@@ -419,10 +248,9 @@ def ips_remove(address: str) -> None:
 @command
 def ips_list() -> None:
     """The allowed addresses."""
-    with database() as engine:
-        with transaction(engine, write=False) as conn:
-            for address in access.allowed_ips(conn):
-                typer.echo(address)
+    with database() as engine, transaction(engine, write=False) as conn:
+        for address in access.allowed_ips(conn):
+            typer.echo(address)
 
 
 # --- configuration ------------------------------------------------------------------------------
@@ -432,9 +260,8 @@ def ips_list() -> None:
 def config_get(key: str) -> None:
     """Print a tblconfiguration value."""
     from .models.whmcs import tblconfiguration as cfg
-    with database() as engine:
-        with transaction(engine, write=False) as conn:
-            value = conn.execute(select(cfg.c.value).where(cfg.c.setting == key)).scalar()
+    with database() as engine, transaction(engine, write=False) as conn:
+        value = conn.execute(select(cfg.c.value).where(cfg.c.setting == key)).scalar()
     if value is None:
         fail(f"no setting named {key}")
     typer.echo(value)
@@ -448,16 +275,15 @@ def config_set(key: str, value: str) -> None:
     from .models.whmcs import tblconfiguration as cfg
     if not key.strip() or len(key) > 64:
         fail("a setting name is 1 to 64 characters")
-    with database() as engine:
-        with transaction(engine) as conn:
-            now = utcnow()
-            found = conn.execute(select(cfg.c.setting).where(cfg.c.setting == key)).first()
-            if found:
-                conn.execute(update(cfg).where(cfg.c.setting == key).values(value=value,
-                                                                           updated_at=now))
-            else:
-                conn.execute(insert(cfg).values(setting=key, value=value, created_at=now,
-                                                updated_at=now))
+    with database() as engine, transaction(engine) as conn:
+        now = utcnow()
+        found = conn.execute(select(cfg.c.setting).where(cfg.c.setting == key)).first()
+        if found:
+            conn.execute(update(cfg).where(cfg.c.setting == key).values(value=value,
+                                                                       updated_at=now))
+        else:
+            conn.execute(insert(cfg).values(setting=key, value=value, created_at=now,
+                                            updated_at=now))
     typer.echo(f"{key} = {value}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,13 +13,8 @@ from rich.table import Table
 
 from . import outbox
 from .billing.due import Selection
-from .config import Settings
-from .db import make_engine
+from .cli_support import database, settings
 from .runs import gen_invoices
-
-
-def _engine(settings: Settings):
-    return make_engine(settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds)
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -32,23 +27,20 @@ def parse_date(value: str | None) -> dt.date | None:
 
 
 def generate(
-    client: Annotated[Optional[int], typer.Option("--client", min=1, help="only this client")] = None,
-    service: Annotated[Optional[list[int]], typer.Option("--service", min=1)] = None,
-    domain: Annotated[Optional[list[int]], typer.Option("--domain", min=1)] = None,
-    addon: Annotated[Optional[list[int]], typer.Option("--addon", min=1)] = None,
+    client: Annotated[int | None, typer.Option("--client", min=1, help="only this client")] = None,
+    service: Annotated[list[int] | None, typer.Option("--service", min=1)] = None,
+    domain: Annotated[list[int] | None, typer.Option("--domain", min=1)] = None,
+    addon: Annotated[list[int] | None, typer.Option("--addon", min=1)] = None,
     no_emails: Annotated[bool, typer.Option("--no-emails")] = False,
-    date: Annotated[Optional[str], typer.Option("--date", help="bill as of YYYY-MM-DD")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="bill as of YYYY-MM-DD")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Bill everything due (or exactly the listed items), as the GenInvoices action does."""
-    settings = Settings()
+    s = settings()
     selection = Selection.of(client, service or None, domain or None, addon or None)
-    engine = _engine(settings)
-    try:
-        result = gen_invoices(engine, settings, selection, today=parse_date(date),
+    with database(s) as engine:
+        result = gen_invoices(engine, s, selection, today=parse_date(date),
                               emails=not no_emails)
-    finally:
-        engine.dispose()
     reply = {"result": "success", "numcreated": str(result.numcreated)}
     if client is not None:
         reply["latestinvoiceid"] = str(result.latest_for(client))
@@ -64,13 +56,10 @@ def generate(
 
 def mail_send() -> None:
     """Send the Invoice Created emails that are due (retries included)."""
-    settings = Settings()
-    engine = _engine(settings)
-    try:
-        report = outbox.send_due(engine, settings.smtp_url, settings.mail_from,
-                                 claim_seconds=settings.mail_claim_seconds)
-    finally:
-        engine.dispose()
+    s = settings()
+    with database(s) as engine:
+        report = outbox.send_due(engine, s.smtp_url, s.mail_from,
+                                 claim_seconds=s.mail_claim_seconds)
     if report.not_configured:
         typer.echo("GENINVOICES_SMTP_URL is not set: emails stay queued", err=True)
         raise typer.Exit(1)
@@ -79,12 +68,8 @@ def mail_send() -> None:
 
 def mail_list(failed: Annotated[bool, typer.Option("--failed", help="only stuck ones")] = False):
     """The outbox: what was sent, what waits, and (with --failed) what keeps failing."""
-    settings = Settings()
-    engine = _engine(settings)
-    try:
+    with database() as engine:
         rows = outbox.list_rows(engine, failed=failed)
-    finally:
-        engine.dispose()
     table = Table("invoice", "to", "status", "attempts", "next attempt", "last error")
     for r in rows:
         table.add_row(str(r.invoiceid), r.recipient, r.status, str(r.attempts),

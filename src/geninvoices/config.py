@@ -7,8 +7,8 @@ their own ``Settings`` and pass it down, so nothing reads the environment at imp
 from __future__ import annotations
 
 import ipaddress
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict

@@ -8,8 +8,16 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, insert, select
 
-from .models.whmcs import (tbladdons, tblclients, tblconfiguration, tblcurrencies, tbldomains,
-                           tblhosting, tblhostingaddons, tblproducts)
+from .models.whmcs import (
+    tbladdons,
+    tblclients,
+    tblconfiguration,
+    tblcurrencies,
+    tbldomains,
+    tblhosting,
+    tblhostingaddons,
+    tblproducts,
+)
 
 DEMO_EMAIL = "demo@example.com"
 
@@ -22,7 +30,7 @@ def seed_demo(conn: Connection, today: dt.date) -> bool:
     """Insert the demo rows unless they are there; returns whether it inserted them."""
     if conn.execute(select(tblclients.c.id).where(tblclients.c.email == DEMO_EMAIL)).first():
         return False
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     for setting, value in (("DateFormat", "DD/MM/YYYY"), ("CompanyName", "Demo Hosting")):
         if not conn.execute(select(tblconfiguration.c.setting).where(
                 tblconfiguration.c.setting == setting)).first():

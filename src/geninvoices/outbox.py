@@ -28,7 +28,7 @@ MAX_BACKOFF = dt.timedelta(hours=6)
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass
@@ -114,7 +114,7 @@ def build_message(mail_from: str, row) -> EmailMessage:
     message["To"] = row.recipient
     message["Subject"] = row.subject
     message["Message-ID"] = row.message_id
-    message["Date"] = format_datetime(row.created_at.replace(tzinfo=dt.timezone.utc))
+    message["Date"] = format_datetime(row.created_at.replace(tzinfo=dt.UTC))
     message.set_content(row.body)
     return message
 

@@ -23,7 +23,7 @@ log = logging.getLogger("geninvoices.actions")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def today_in(settings: Settings) -> dt.date:

@@ -54,7 +54,7 @@ def test_gen_invoices_json_sends_the_email(setup, engine):
     body = json.loads(reply.text)
     assert body == {"result": "success", "numcreated": "1"}
     [inv] = invoices(engine)
-    assert [l["relid"] for l in lines(engine)] == [sid]
+    assert [ln["relid"] for ln in lines(engine)] == [sid]
     [message] = smtp.messages()
     assert message["Message-ID"] == outbox(engine)[0]["message_id"]
     assert outbox(engine)[0]["status"] == "sent"
@@ -95,7 +95,7 @@ def test_listed_services_in_every_array_encoding(setup, engine, encoding):
                 "content-type": "application/x-www-form-urlencoded"})
     reply = asyncio.run(go())
     assert json.loads(reply.text)["numcreated"] == "1"
-    assert [l["relid"] for l in lines(engine)] == [later]  # the due one was not listed
+    assert [ln["relid"] for ln in lines(engine)] == [later]  # the due one was not listed
 
 
 @pytest.mark.parametrize("data, message", [
@@ -115,6 +115,7 @@ def test_bad_input_is_a_whmcs_error_and_writes_nothing(setup, engine, data, mess
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"])
 def test_today_is_taken_in_the_configured_time_zone(zone):
     from zoneinfo import ZoneInfo
+
     from geninvoices.runs import today_in
     before = dt.datetime.now(ZoneInfo(zone)).date()
     today = today_in(Settings(timezone=zone, database_url="sqlite://"))

@@ -205,7 +205,7 @@ def test_twelve_months_paying_each_invoice_with_continuous_off(engine):
         day = service(engine, sid)["nextduedate"] - dt.timedelta(days=5)
     all_invoices = invoices(engine)
     assert len(all_invoices) == 12 and {i["status"] for i in all_invoices} == {"Paid"}
-    assert [l["duedate"] for l in lines(engine)][:4] == [
+    assert [ln["duedate"] for ln in lines(engine)][:4] == [
         D(2026, 1, 31), D(2026, 2, 28), D(2026, 3, 31), D(2026, 4, 30)]
     assert service(engine, sid)["nextduedate"] == D(2027, 1, 31)
     assert service(engine, sid)["nextinvoicedate"] == D(2027, 1, 31)
@@ -224,7 +224,8 @@ def test_twelve_months_unpaid_with_continuous_on_then_paid_out_of_order(engine):
     assert len(unpaid) == 12 and {i["status"] for i in unpaid} == {"Unpaid"}
     assert service(engine, sid)["nextduedate"] == D(2026, 1, 31)
     expected = [D(2026, 1, 31), D(2026, 3, 31), D(2026, 3, 31), D(2026, 5, 31)]
-    for inv, due in zip((unpaid[1], unpaid[0], unpaid[3], unpaid[2]), expected):  # out of order
+    out_of_order = (unpaid[1], unpaid[0], unpaid[3], unpaid[2])
+    for inv, due in zip(out_of_order, expected, strict=True):
         api.json("AddInvoicePayment", invoiceid=str(inv["id"]), transid=f"t{inv['id']}",
                  gateway="banktransfer")
         assert service(engine, sid)["nextduedate"] == due  # each period moves it once

@@ -6,8 +6,14 @@ import datetime as dt
 
 import pytest
 
-from geninvoices.billing.cycles import (CYCLE_MONTHS, UnknownCycle, advance, cycle_months,
-                                        domain_months, period_end)
+from geninvoices.billing.cycles import (
+    CYCLE_MONTHS,
+    UnknownCycle,
+    advance,
+    cycle_months,
+    domain_months,
+    period_end,
+)
 
 D = dt.date
 

@@ -6,8 +6,13 @@ import datetime as dt
 
 import pytest
 
-from geninvoices.billing.describe import (DATE_FORMATS, addon_description, domain_description,
-                                          format_date, service_description)
+from geninvoices.billing.describe import (
+    DATE_FORMATS,
+    addon_description,
+    domain_description,
+    format_date,
+    service_description,
+)
 
 D = dt.date
 

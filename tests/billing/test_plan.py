@@ -17,7 +17,8 @@ M = Decimal
 TODAY = D(2026, 3, 20)
 
 
-def run(options=BillingOptions(), default_gateway="") -> Run:
+def run(options: BillingOptions | None = None, default_gateway: str = "") -> Run:
+    options = options or BillingOptions()
     config = RunConfig(TODAY, dt.datetime(2026, 3, 20, 9), default_gateway=default_gateway)
     return Run(config, "t", options, [], {}, None, "i")
 
@@ -49,7 +50,7 @@ def test_grouping_by_due_date_and_gateway_services_first():
              line(r, c, id=2, paymentmethod=""), line(r, c, id=1, paymentmethod="paypal"),
              line(r, c, kind=SERVICE, id=3, paymentmethod="")]
     made = plan.plan_client(c, lines, r).invoices
-    assert [(i.paymentmethod, [(l.item.kind.type, l.item.id) for l in i.lines])
+    assert [(i.paymentmethod, [(ln.item.kind.type, ln.item.id) for ln in i.lines])
             for i in made] == [("paypal", [("Hosting", 1)]),
                                ("server", [("Hosting", 2), ("Hosting", 3), ("Domain", 5)])]
 
@@ -57,4 +58,4 @@ def test_grouping_by_due_date_and_gateway_services_first():
 def test_separate_invoices_one_per_item():
     r, c = run(), client(separateinvoices=True)
     made = plan.plan_client(c, [line(r, c, id=1), line(r, c, id=2)], r).invoices
-    assert [[l.item.id for l in i.lines] for i in made] == [[1], [2]]
+    assert [[ln.item.id for ln in i.lines] for i in made] == [[1], [2]]

@@ -17,11 +17,17 @@ from sqlalchemy import select
 from geninvoices import access
 from geninvoices.billing.due import Selection
 from geninvoices.billing.generator import generate
-from tests.engine.helpers import config
 from geninvoices.db import transaction
 from geninvoices.models import own
-from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
-                                     without_numbers)
+from tests.concurrency.world import (
+    TODAY,
+    build_world,
+    cli,
+    numbers_are_gapless,
+    snapshot,
+    without_numbers,
+)
+from tests.engine.helpers import config
 from tests.net import start_server, stop, wait_until_up
 from tests.smtp import SmtpServer
 

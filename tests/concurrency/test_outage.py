@@ -14,11 +14,17 @@ from sqlalchemy.engine import make_url
 from geninvoices import access
 from geninvoices.billing.due import Selection
 from geninvoices.billing.generator import generate
-from tests.engine.helpers import config
 from geninvoices.db import make_engine, transaction
 from geninvoices.migrate import migrate
-from tests.concurrency.world import (TODAY, build_world, cli, numbers_are_gapless, snapshot,
-                                     without_numbers)
+from tests.concurrency.world import (
+    TODAY,
+    build_world,
+    cli,
+    numbers_are_gapless,
+    snapshot,
+    without_numbers,
+)
+from tests.engine.helpers import config
 from tests.net import start_server, stop, wait_until_up
 from tests.tcpproxy import TcpProxy
 

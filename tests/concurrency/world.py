@@ -15,9 +15,19 @@ from sqlalchemy import insert, select
 
 from geninvoices.db import transaction
 from geninvoices.models import own
-from geninvoices.models.whmcs import (tbladdons, tblclients, tblconfiguration, tblcredit,
-                                      tblcurrencies, tbldomains, tblhosting, tblhostingaddons,
-                                      tblinvoiceitems, tblinvoices, tblproducts)
+from geninvoices.models.whmcs import (
+    tbladdons,
+    tblclients,
+    tblconfiguration,
+    tblcredit,
+    tblcurrencies,
+    tbldomains,
+    tblhosting,
+    tblhostingaddons,
+    tblinvoiceitems,
+    tblinvoices,
+    tblproducts,
+)
 
 TODAY = dt.date.today()  # the API bills as of the real today, so the world is built around it
 NUMBER_FORMAT = "INV-{NUMBER}"
@@ -99,10 +109,10 @@ def snapshot(engine) -> dict:
         invoices = {r.id: r for r in conn.execute(select(tblinvoices))}
         lines = conn.execute(select(tblinvoiceitems).order_by(tblinvoiceitems.c.id)).all()
         by_invoice: dict[int, list] = {}
-        for l in lines:
-            by_invoice.setdefault(l.invoiceid, []).append(
-                (l.type, l.relid, l.description, str(l.amount), l.taxed, l.duedate,
-                 l.paymentmethod))
+        for ln in lines:
+            by_invoice.setdefault(ln.invoiceid, []).append(
+                (ln.type, ln.relid, ln.description, str(ln.amount), ln.taxed, ln.duedate,
+                 ln.paymentmethod))
         key = {i: (r.userid, r.duedate, tuple(sorted(by_invoice.get(i, []))))
                for i, r in invoices.items()}
         state = {

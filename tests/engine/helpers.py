@@ -8,8 +8,15 @@ from geninvoices.billing.due import Selection
 from geninvoices.billing.generator import generate
 from geninvoices.billing.run import RunConfig
 from geninvoices.models import own
-from geninvoices.models.whmcs import (tblclients, tblcredit, tbldomains, tblhosting,
-                                      tblhostingaddons, tblinvoiceitems, tblinvoices)
+from geninvoices.models.whmcs import (
+    tblclients,
+    tblcredit,
+    tbldomains,
+    tblhosting,
+    tblhostingaddons,
+    tblinvoiceitems,
+    tblinvoices,
+)
 
 D = dt.date
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-
 import threading
 from decimal import Decimal
 
@@ -61,7 +60,7 @@ def test_racing_runs_bill_each_period_once(engine):
     assert errors == []
     assert sum(results) == 30 and len(invoices(engine)) == 30
     assert len(lines(engine)) == 60 and len(ledger(engine)) == 60
-    assert len({(l["type"], l["relid"], l["duedate"]) for l in lines(engine)}) == 60
+    assert len({(ln["type"], ln["relid"], ln["duedate"]) for ln in lines(engine)}) == 60
     assert len(credits(engine)) == 30 and len(outbox(engine)) == 30
     assert all(client(engine, c)["credit"] == Decimal("0.00") for c in ids)
 

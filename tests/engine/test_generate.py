@@ -9,8 +9,19 @@ import pytest
 from geninvoices.db import transaction
 from geninvoices.errors import NotFound
 from tests import builders as b
-from tests.engine.helpers import (D, addon, client, credits, domain, invoices, ledger, lines,
-                                  outbox, run, service)
+from tests.engine.helpers import (
+    D,
+    addon,
+    client,
+    credits,
+    domain,
+    invoices,
+    ledger,
+    lines,
+    outbox,
+    run,
+    service,
+)
 
 TODAY = D(2026, 3, 20)
 
@@ -81,7 +92,7 @@ def test_per_cycle_and_domain_lead_days_override_the_global(basic):
     add(engine, b.make_service, client=cid, product=pid, nextduedate=D(2026, 3, 26))  # 6 days
     dom = add(engine, b.make_domain, client=cid, nextduedate=D(2026, 5, 15))  # 56 days
     run(engine, TODAY)
-    billed = {(l["type"], l["relid"]) for l in lines(engine)}
+    billed = {(ln["type"], ln["relid"]) for ln in lines(engine)}
     assert billed == {("Hosting", annual), ("Domain", dom)}
     assert ("Hosting", monthly) not in billed
 
@@ -98,7 +109,7 @@ def test_continuous_off_waits_for_payment_on_bills_one_period_per_run(basic):
     assert run(engine, TODAY).numcreated == 1
     assert service(engine, sid)["nextinvoicedate"] == D(2026, 5, 1)
     assert run(engine, TODAY).numcreated == 0
-    assert [l["duedate"] for l in lines(engine)] == [D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1)]
+    assert [ln["duedate"] for ln in lines(engine)] == [D(2026, 2, 1), D(2026, 3, 1), D(2026, 4, 1)]
 
 
 @pytest.mark.parametrize("status, continuous, billed", [
@@ -194,6 +205,7 @@ def test_a_period_whmcs_already_billed_is_recorded_and_skipped(basic):
     engine, cid, pid = basic
     sid = add(engine, b.make_service, client=cid, product=pid, nextduedate=D(2026, 3, 25))
     from sqlalchemy import insert
+
     from geninvoices.models.whmcs import tblinvoiceitems, tblinvoices
     with transaction(engine) as conn:
         old = conn.execute(insert(tblinvoices).values(
@@ -270,7 +282,7 @@ def test_exclusive_tax_with_compound_level_two(basic):
     assert (inv["subtotal"], inv["tax"], inv["tax2"], inv["total"]) == (
         Decimal("17.00"), Decimal("2.00"), Decimal("0.60"), Decimal("19.60"))
     assert (inv["taxrate"], inv["taxrate2"]) == (Decimal("20.000"), Decimal("5.000"))
-    assert sorted(l["taxed"] for l in lines(engine)) == [0, 1]
+    assert sorted(ln["taxed"] for ln in lines(engine)) == [0, 1]
 
 
 def test_inclusive_tax_and_tax_exempt_clients(basic):
@@ -361,7 +373,7 @@ def test_bad_data_is_skipped_with_a_warning_and_the_rest_billed(basic):
     good = add(engine, b.make_service, client=cid, product=pid, nextduedate=D(2026, 3, 25))
     result = run(engine, TODAY)
     assert result.numcreated == 1
-    assert [l["relid"] for l in lines(engine)] == [good]
+    assert [ln["relid"] for ln in lines(engine)] == [good]
     text = "\n".join(result.skipped)
     for sid in (bad_cycle, no_product, negative):
         assert f"service {sid} (client {cid}) skipped" in text
@@ -372,6 +384,7 @@ def test_zero_dates_are_never_billed(basic):
     engine, cid, pid = basic
     sid = add(engine, b.make_service, client=cid, product=pid, nextduedate=D(2026, 3, 25))
     from sqlalchemy import update
+
     from geninvoices.models.whmcs import tblhosting
     with transaction(engine) as conn:
         conn.execute(update(tblhosting).where(tblhosting.c.id == sid).values(nextduedate=None))
@@ -387,7 +400,7 @@ def test_listed_items_are_invoiced_early_and_nothing_else(basic):
                  nextinvoicedate=D(2026, 4, 1))
     result = run(engine, TODAY, clientid=cid, serviceids=[early, unpaid, 424242], domainids=[dom])
     assert result.numcreated == 2 and result.latest_for(cid) == max(result.invoice_ids)
-    assert {(l["type"], l["relid"]) for l in lines(engine)} == {("Hosting", early),
+    assert {(ln["type"], ln["relid"]) for ln in lines(engine)} == {("Hosting", early),
                                                                 ("Domain", dom)}
 
 

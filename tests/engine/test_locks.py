@@ -55,7 +55,8 @@ def _held_client_does_not_stop_the_others(engine):
 
 def _sqlite_serializes_and_times_out(engine):
     _two_clients(engine)
-    with transaction(engine):  # BEGIN IMMEDIATE: SQLite's one writer
-        with pytest.raises(LockTimeout, match="Another run holds these records"):
-            run(engine, TODAY)
+    # BEGIN IMMEDIATE: SQLite's one writer
+    with transaction(engine), pytest.raises(LockTimeout,
+                                            match="Another run holds these records"):
+        run(engine, TODAY)
     assert run(engine, TODAY).numcreated == 2

@@ -88,7 +88,7 @@ def test_adopted_whmcs_database_is_billed_and_whmcs_periods_are_not_rebilled(whm
         new = [i for i in invoices(engine) if i["id"] not in (499, 500)]
         assert [(i["userid"], i["total"], i["duedate"]) for i in new] == [
             (1, Decimal("30.00"), D(2026, 3, 25))]
-        billed = [l for l in lines(engine) if l["invoiceid"] == new[0]["id"]]
+        billed = [ln for ln in lines(engine) if ln["invoiceid"] == new[0]["id"]]
         assert billed[0]["description"] == "Cloud VPS - two.example.nl (25/03/2026 - 24/04/2026)"
         # service 1: WHMCS billed 5 March already: recorded, moved past, not billed again
         assert service(engine, 1)["nextinvoicedate"] == D(2026, 4, 5)

@@ -105,7 +105,8 @@ def test_revoked_credential_stops_within_the_cache_bound(api, engine):
     assert request(app, data=gcv(auth)).status_code == 403
 
 
-@pytest.mark.parametrize("action, shown", [("Nope", "nope"), ("", ""), ("DeleteClient", "deleteclient")])
+@pytest.mark.parametrize("action, shown", [("Nope", "nope"), ("", ""),
+                                           ("DeleteClient", "deleteclient")])
 def test_unknown_and_missing_action(api, action, shown):
     make, auth = api
     reply = request(make(), data={**gcv(auth), "action": action})

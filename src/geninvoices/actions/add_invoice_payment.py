@@ -33,7 +33,7 @@ def add_invoice_payment(ctx: Context, raw: dict) -> dict:
             raise BadParameter(name, "is required")
     if p.amount is not None and p.amount <= 0:
         raise BadParameter("amount", "must be more than 0")
-    when = p.date or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    when = p.date or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     with transaction(ctx.engine) as conn:
         options = load_options(conn)
         record_payment(conn, Payment(p.invoiceid, p.gateway.strip(), p.transid.strip(),

@@ -10,7 +10,6 @@ from ..models.whmcs import tblconfiguration
 from .params import ActionParams, Text, parse
 from .registry import Context, action
 
-
 _VALUE = select(tblconfiguration.c.value).where(tblconfiguration.c.setting == bindparam("s"))
 
 

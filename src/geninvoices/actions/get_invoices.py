@@ -10,8 +10,8 @@ from sqlalchemy import and_, func, select
 
 from ..db import transaction
 from ..models.whmcs import tblclients, tblcurrencies, tblinvoices
-from . import fields as f
 from ..runs import today_in
+from . import fields as f
 from .params import ActionParams, Text, WholeNumber, parse
 from .registry import Context, action
 

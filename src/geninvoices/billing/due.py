@@ -12,8 +12,16 @@ from sqlalchemy import Connection, and_, exists, or_, select, union
 from sqlalchemy.sql import ColumnElement
 
 from ..models import own
-from ..models.whmcs import (tbladdons, tblcancelrequests, tblclients, tbldomains, tblhosting,
-                            tblhostingaddons, tblinvoiceitems, tblproducts)
+from ..models.whmcs import (
+    tbladdons,
+    tblcancelrequests,
+    tblclients,
+    tbldomains,
+    tblhosting,
+    tblhostingaddons,
+    tblinvoiceitems,
+    tblproducts,
+)
 from .items import Item
 from .kinds import ADDON, DOMAIN, RECURRING, SERVICE, Kind
 from .money import to_money
@@ -179,9 +187,9 @@ def already_billed(conn: Connection, items: list[Item]) -> Billed:
     by_kind: dict[str, list[int]] = {}
     for item in items:
         by_kind.setdefault(item.kind.type, []).append(item.id)
-    l, li = own.ledger, tblinvoiceitems
-    ledger = select(l.c.kind, l.c.relid, l.c.period_start).where(
-        or_(*(and_(l.c.kind == k, l.c.relid.in_(ids)) for k, ids in by_kind.items())))
+    lg, li = own.ledger, tblinvoiceitems
+    ledger = select(lg.c.kind, lg.c.relid, lg.c.period_start).where(
+        or_(*(and_(lg.c.kind == k, lg.c.relid.in_(ids)) for k, ids in by_kind.items())))
     lines = select(li.c.type, li.c.relid, li.c.duedate).where(
         or_(*(and_(li.c.type == k, li.c.relid.in_(ids)) for k, ids in by_kind.items())))
     return Billed({(k, r, d) for k, r, d in conn.execute(ledger)},

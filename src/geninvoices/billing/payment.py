@@ -48,7 +48,7 @@ def _advance_due_dates(conn: Connection, invoice_ids: list[int]) -> None:
     lines = conn.execute(select(li.c.type, li.c.relid).where(
         li.c.invoiceid.in_(invoice_ids), li.c.type.in_(BY_TYPE)).distinct()).all()
     for kind in RECURRING:
-        relids = {l.relid for l in lines if l.type == kind.type}
+        relids = {ln.relid for ln in lines if ln.type == kind.type}
         if relids:
             _advance_kind(conn, kind, relids, invoice_ids)
 

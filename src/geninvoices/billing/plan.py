@@ -81,8 +81,8 @@ def _group_key(line: Line, separate: bool) -> tuple:
 
 def plan_client(client: Client, lines: list[Line], run: Run) -> ClientPlan:
     groups: dict[tuple, list[Line]] = {}
-    for line in sorted(lines, key=lambda l: (l.start, l.paymentmethod, l.item.kind.order,
-                                             l.item.id)):
+    for line in sorted(lines, key=lambda ln: (ln.start, ln.paymentmethod, ln.item.kind.order,
+                                             ln.item.id)):
         groups.setdefault(_group_key(line, client.separateinvoices), []).append(line)
     options = run.options
     rule1, rule2 = None, None
@@ -90,7 +90,7 @@ def plan_client(client: Client, lines: list[Line], run: Run) -> ClientPlan:
         rule1 = pick_rule(run.rules, 1, client.country, client.state)
         rule2 = pick_rule(run.rules, 2, client.country, client.state)
     invoices = [Invoice(client.id, run.today, group[0].start, group[0].paymentmethod, group,
-                        compute_tax([(l.amount, l.taxed) for l in group], rule1, rule2,
+                        compute_tax([(ln.amount, ln.taxed) for ln in group], rule1, rule2,
                                     inclusive=options.tax_inclusive,
                                     compound=options.tax_compound))
                 for group in groups.values()]

@@ -46,10 +46,10 @@ def claim(conn: Connection, run: Run, items: list[Item]) -> set[tuple]:
     _insert_ignore(conn, own.ledger, rows)
     if not rows:
         return set()
-    l = own.ledger
-    claimed = {tuple(r) for r in conn.execute(select(l.c.kind, l.c.relid, l.c.period_start)
-                                              .where(l.c.run_token == run.token,
-                                                     l.c.invoiceid == 0))}
+    lg = own.ledger
+    claimed = {tuple(r) for r in conn.execute(select(lg.c.kind, lg.c.relid, lg.c.period_start)
+                                              .where(lg.c.run_token == run.token,
+                                                     lg.c.invoiceid == 0))}
     faults.checkpoint("after_claim")
     return claimed & {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
 
@@ -85,7 +85,7 @@ def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Inv
     _insert_lines(conn, invoices)
     faults.checkpoint("after_lines")
     _ledger_invoice_ids(conn, run, invoices)
-    move_dates(conn, [(l.item, l.start, l.next_start) for inv in invoices for l in inv.lines])
+    move_dates(conn, [(ln.item, ln.start, ln.next_start) for inv in invoices for ln in inv.lines])
     faults.checkpoint("after_dates")
     _apply_credit(conn, run, plans)
     payment.mark_paid(conn, [i.id for i in invoices if i.paid_by_credit], run.now, run.options)
@@ -108,18 +108,19 @@ def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> Non
 
 def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:
     conn.execute(insert(tblinvoiceitems), [
-        {"invoiceid": inv.id, "userid": inv.userid, "type": l.item.kind.type,
-         "relid": l.item.id,
-         "description": l.description, "amount": l.amount, "taxed": int(l.taxed),
-         "duedate": l.start, "paymentmethod": l.paymentmethod, "notes": ""}
-        for inv in invoices for l in inv.lines])
+        {"invoiceid": inv.id, "userid": inv.userid, "type": ln.item.kind.type,
+         "relid": ln.item.id,
+         "description": ln.description, "amount": ln.amount, "taxed": int(ln.taxed),
+         "duedate": ln.start, "paymentmethod": ln.paymentmethod, "notes": ""}
+        for inv in invoices for ln in inv.lines])
 
 
 def _ledger_invoice_ids(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
-    l = own.ledger
-    conn.execute(update(l).where(l.c.kind == bindparam("b_kind"), l.c.relid == bindparam("b_relid"),
-                                 l.c.period_start == bindparam("b_start"),
-                                 l.c.run_token == run.token)
+    lg = own.ledger
+    conn.execute(update(lg).where(lg.c.kind == bindparam("b_kind"),
+                                  lg.c.relid == bindparam("b_relid"),
+                                 lg.c.period_start == bindparam("b_start"),
+                                 lg.c.run_token == run.token)
                  .values(invoiceid=bindparam("b_invoice")), [
         {"b_kind": line.item.kind.type, "b_relid": line.item.id, "b_start": line.start,
          "b_invoice": inv.id} for inv in invoices for line in inv.lines])

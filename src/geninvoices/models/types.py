@@ -51,7 +51,7 @@ class WhmcsDateTime(TypeDecorator):
         if value is None:
             return ZERO_DATETIME if _is_mysql(dialect) else None
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            return value.astimezone(dt.UTC).replace(tzinfo=None)
         return value
 
     def process_result_value(self, value, dialect):

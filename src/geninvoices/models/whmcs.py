@@ -22,7 +22,8 @@ from .types import WhmcsDate, WhmcsDateTime
 metadata = MetaData()
 
 _TABLE = re.compile(r"^CREATE TABLE `(\w+)` \($")
-_COLUMN = re.compile(r"^\s*`(\w+)` ([a-z]+)(?:\((\d+)(?:,(\d+))?\))?( unsigned)?(.*?),?\s*(?:--.*)?$")
+_COLUMN = re.compile(
+    r"^\s*`(\w+)` ([a-z]+)(?:\((\d+)(?:,(\d+))?\))?( unsigned)?(.*?),?\s*(?:--.*)?$")
 
 
 def schema_sql() -> str:

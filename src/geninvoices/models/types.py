@@ -71,6 +71,4 @@ class WhmcsTimestamp(WhmcsDateTime):
     cache_ok = True
 
     def load_dialect_impl(self, dialect):
-        if _is_mysql(dialect):
-            return dialect.type_descriptor(mysql.TIMESTAMP())
-        return dialect.type_descriptor(DateTime())
+        return mysql.TIMESTAMP() if _is_mysql(dialect) else super().load_dialect_impl(dialect)

@@ -1,15 +1,16 @@
 """The migrated schema equals the models, on every backend, and old revisions are frozen.
 
-The comparison is Alembic's autogenerate (``compare_metadata``) with ``compare_type`` on: it
-reports tables, columns, types, nullability, indexes, unique constraints and foreign keys that
-differ. Only Alembic's own version table is left out. No type normalisation is needed: Alembic's
-MySQL comparison already takes ``tinyint(1)`` for Boolean and ignores display widths and
-``unsigned`` (``int(10) unsigned`` is an Integer). Server defaults are not compared.
+The comparison is Alembic's autogenerate (``compare_metadata``) with ``compare_type`` and
+``compare_server_default`` on: it reports tables, columns, types, nullability, server defaults,
+indexes, unique constraints and foreign keys that differ. Only Alembic's own version table is
+left out. No type normalisation is needed: Alembic's MySQL comparison already takes
+``tinyint(1)`` for Boolean and ignores display widths and ``unsigned`` (``int(10) unsigned`` is
+an Integer), so no ``compare_type`` hook is installed.
 
 "The models" for a fresh database are WHMCS's tables (``models.whmcs``) with the indexes
 geninvoices puts on them (``whmcs_indexes()``, kept off the tables on purpose) plus our own
-tables (``models.own``). On MySQL/MariaDB WHMCS's zero-date columns are NOT NULL, which the
-model records per column (``whmcs.MYSQL_NOT_NULL``).
+tables (``models.own``). On MySQL/MariaDB a date column the model marks ``MYSQL_NOT_NULL`` is
+NOT NULL with the zero date as its default, as WHMCS's DDL makes it.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import (Column, Index, Integer, MetaData, String, Table, UniqueConstraint,
-                        inspect)
+from sqlalchemy import (Column, DefaultClause, Index, Integer, MetaData, String, Table,
+                        UniqueConstraint, inspect, text)
 
 from geninvoices.db import make_engine
 from geninvoices.migrate import VERSION_TABLE, add_indexes, alembic_config, migrate
 from geninvoices.models import own, whmcs
+from geninvoices.models.types import ZERO_DATE, ZERO_DATETIME, WhmcsDate
 from tests.conftest import BACKENDS, load_whmcs_schema, new_database_url
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -60,7 +62,12 @@ def expected_schema(dialect: str) -> MetaData:
             for column in table.columns:
                 if column.info.get(whmcs.MYSQL_NOT_NULL):
                     column.nullable = False
+                    column.server_default = DefaultClause(text(f"'{_zero(column)}'"))
     return target
+
+
+def _zero(column: Column) -> str:
+    return ZERO_DATE if isinstance(column.type, WhmcsDate) else ZERO_DATETIME
 
 
 def _not_alembic_version(name, type_, parent_names) -> bool:
@@ -70,7 +77,8 @@ def _not_alembic_version(name, type_, parent_names) -> bool:
 def schema_diff(engine, target: MetaData) -> list:
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={
-            "compare_type": True, "include_name": _not_alembic_version})
+            "compare_type": True, "compare_server_default": True,
+            "include_name": _not_alembic_version})
         return compare_metadata(context, target)
 
 
@@ -111,6 +119,7 @@ def test_the_comparison_reports_drift(migrated):
     Index("gi_invoices_paymethodid", target.tables["tblinvoices"].c.paymethodid)
     outbox.c.status.type = String(32)
     outbox.c.last_error.nullable = False
+    target.tables["tblpricing"].c.monthly.server_default = DefaultClause(text("'-1.00'"))
     target.tables["geninvoices_payment_keys"].append_constraint(
         UniqueConstraint("invoiceid", name="geninvoices_payment_keys_invoiceid"))
     target.remove(target.tables["geninvoices_meta"])
@@ -120,6 +129,7 @@ def test_the_comparison_reports_drift(migrated):
         ("add_index", "tblinvoices", "gi_invoices_paymethodid"),
         ("modify_type", "geninvoices_outbox", "status"),
         ("modify_nullable", "geninvoices_outbox", "last_error"),
+        ("modify_default", "tblpricing", "monthly"),
         ("add_constraint", "geninvoices_payment_keys", "geninvoices_payment_keys_invoiceid"),
         ("remove_table", "geninvoices_meta", None),
     }

@@ -22,7 +22,8 @@ from sqlalchemy import (Column, Date, DateTime, Index, Integer, MetaData, Numeri
 DDL = Path(__file__).with_suffix(".sql")
 
 _TABLE = re.compile(r"^CREATE TABLE `(\w+)` \($")
-_COLUMN = re.compile(r"^\s*`(\w+)` ([a-z]+)(?:\((\d+)(?:,(\d+))?\))?( unsigned)?(.*?),?\s*(?:--.*)?$")
+_COLUMN = re.compile(r"^\s*`(\w+)` ([a-z]+)(?:\((\d+)(?:,(\d+))?\))?( unsigned)?"
+                     r"(.*?),?\s*(?:--.*)?$")
 
 # The indexes geninvoices needed on WHMCS's tables when 0001 was written:
 # (name, table, columns, mysql_length).

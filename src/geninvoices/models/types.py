@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Date, DateTime
+from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator
 
 ZERO_DATE = "0000-00-00"
@@ -61,3 +62,13 @@ class WhmcsDateTime(TypeDecorator):
             return dt.datetime.fromisoformat(str(value))
         except ValueError:
             return None
+
+
+class WhmcsTimestamp(WhmcsDateTime):
+    """WHMCS's ``timestamp`` columns (``created_at``, ``updated_at``): TIMESTAMP on MySQL/MariaDB,
+    as WHMCS's DDL makes them, a plain date-time elsewhere; read and written as WhmcsDateTime."""
+
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return mysql.TIMESTAMP() if _is_mysql(dialect) else super().load_dialect_impl(dialect)

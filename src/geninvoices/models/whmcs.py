@@ -1,12 +1,18 @@
 """WHMCS's own tables, defined by the DDL file beside this module.
 
 ``whmcs_schema.sql`` is WHMCS's schema as public sources show it (see its header); it is the
-one definition of these tables. On MySQL/MariaDB a fresh database is created by running it
-as it is (NOT NULL text columns without defaults, zero-date defaults: the same strict-mode
-traps a real WHMCS database sets). On SQLite and PostgreSQL the same columns are created from
-the ``Table`` objects built here, with unset dates as NULL since those databases have no zero
-date. Every NOT NULL column gets a Python-side default, so an INSERT that names only the
-columns it cares about still fills the rest, as WHMCS itself does.
+one definition of these tables. On MySQL/MariaDB a fresh database holds it as it is (NOT NULL
+text columns without defaults, zero-date defaults: the same strict-mode traps a real WHMCS
+database sets). On SQLite and PostgreSQL the same columns are described by the ``Table``
+objects built here, with unset dates as NULL since those databases have no zero
+date: a date column the DDL makes NOT NULL is nullable here, and its ``info`` says
+``MYSQL_NOT_NULL``, how it stands on MySQL/MariaDB. Every NOT NULL column gets a Python-side
+default, so an INSERT that names only the columns it cares about still fills the rest, as WHMCS
+itself does.
+
+Revision 0001 created the tables from a frozen copy of this file (``migrations/frozen/``), so
+editing it changes no old revision: a change here needs a revision of its own, and
+``tests/test_schema.py`` fails until the migrated schema matches again.
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ from importlib import resources
 
 from sqlalchemy import Column, Index, Integer, MetaData, Numeric, String, Table, Text, text
 
-from .types import WhmcsDate, WhmcsDateTime
+from .types import WhmcsDate, WhmcsDateTime, WhmcsTimestamp
 
 metadata = MetaData()
+
+# Column.info key: NOT NULL on MySQL/MariaDB (unset is the zero date), nullable elsewhere.
+MYSQL_NOT_NULL = "mysql_not_null"
 
 _TABLE = re.compile(r"^CREATE TABLE `(\w+)` \($")
 _COLUMN = re.compile(
@@ -56,10 +65,13 @@ def _column(name: str, kind: str, size, scale, rest: str) -> Column:
     if kind in ("text", "varchar"):
         type_ = Text() if kind == "text" else String(int(size))
         return Column(name, type_, nullable=not not_null, default="" if not_null else None)
+    zero_date = {MYSQL_NOT_NULL: True} if not_null else {}
     if kind == "date":
-        return Column(name, WhmcsDate(), nullable=True)
-    if kind in ("datetime", "timestamp"):
-        return Column(name, WhmcsDateTime(), nullable=True)
+        return Column(name, WhmcsDate(), nullable=True, info=zero_date)
+    if kind == "datetime":
+        return Column(name, WhmcsDateTime(), nullable=True, info=zero_date)
+    if kind == "timestamp":
+        return Column(name, WhmcsTimestamp(), nullable=True, info=zero_date)
     raise ValueError(f"whmcs_schema.sql: unknown type {kind} for {name}")
 
 

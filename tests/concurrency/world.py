@@ -14,8 +14,9 @@ from decimal import Decimal
 from sqlalchemy import insert, select
 
 from geninvoices.db import transaction
+from tests.builders import set_config
 from geninvoices.models import own
-from geninvoices.models.whmcs import (tbladdons, tblclients, tblconfiguration, tblcredit,
+from geninvoices.models.whmcs import (tbladdons, tblclients, tblcredit,
                                       tblcurrencies, tbldomains, tblhosting, tblhostingaddons,
                                       tblinvoiceitems, tblinvoices, tblproducts)
 
@@ -28,13 +29,10 @@ def build_world(engine, clients: int, *, seed: int = 7) -> int:
     """``clients`` clients with five due items each (services, an addon, a domain); some with
     credit, some with separate invoices; custom numbering on. Returns the item count."""
     rng = random.Random(seed)
-    now = dt.datetime(2026, 3, 1)
     cfg = {"TaxCustomInvoiceNumbering": "on", "TaxCustomInvoiceNumberFormat": NUMBER_FORMAT,
            "TaxNextCustomInvoiceNumber": str(FIRST_NUMBER), "CreateInvoiceDaysBefore": "14"}
     with transaction(engine) as conn:
-        conn.execute(insert(tblconfiguration), [
-            {"setting": k, "value": v, "created_at": now, "updated_at": now}
-            for k, v in cfg.items()])
+        set_config(conn, **cfg)  # over the defaults a fresh database holds
         conn.execute(insert(tblcurrencies).values(id=1, code="USD", prefix="$", suffix=" USD",
                                                   default=1))
         conn.execute(insert(tblproducts), [{"id": i, "name": f"Plan {i}", "tax": 0}

@@ -5,8 +5,9 @@ and MariaDB servers (and a SQLite file), migrates them once, and drops them at t
 ``GENINVOICES_TEST_PG_URL`` / ``GENINVOICES_TEST_MARIADB_URL`` point at the servers. A server
 that is down fails the run: nothing is skipped.
 
-Between tests every table is emptied and the seeds of migration 0002 put back, so tests
-never see each other's rows.
+Between tests every table is emptied and the seeds of migrations 0002 and 0005 put back (the
+role `full`, the loopback allow-list, WHMCS's default settings), so every test starts on what
+a fresh database holds and never sees another test's rows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 from geninvoices.db import make_engine
 from geninvoices.migrate import migrate
 from geninvoices.models import own, whmcs
+from geninvoices.models.defaults import DEFAULT_SETTINGS
 
 PG_URL = os.environ.get("GENINVOICES_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MARIADB_URL = os.environ.get("GENINVOICES_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
@@ -126,6 +128,10 @@ def reset(engine) -> None:
                                                         created_at=_now()))
         if install:
             conn.execute(insert(own.meta), [dict(r) for r in install])
+        now = _now()
+        conn.execute(insert(whmcs.tblconfiguration), [
+            {"setting": k, "value": v, "created_at": now, "updated_at": now}
+            for k, v in DEFAULT_SETTINGS.items()])
 
 
 def _now():

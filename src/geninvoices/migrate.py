@@ -48,6 +48,8 @@ def migrate(engine: Engine, *, adopt: bool = False) -> str:
             if missing:
                 raise MigrationRefused("cannot adopt: WHMCS tables missing: " + ", ".join(missing))
             command.stamp(cfg, WHMCS_REVISION)
+            # revision 0005 records the database as adopted: its settings stay its own
+            cfg.attributes["geninvoices_adopting"] = True
             command.upgrade(cfg, "head")
             return "adopted the WHMCS database and created geninvoices' tables"
         command.upgrade(cfg, "head")

@@ -60,6 +60,22 @@ def test_get_invoices_pages_filters_and_orders(world, engine):
     assert api.json("GetInvoices", status="Paid")["totalresults"] == 0
 
 
+@pytest.mark.parametrize("currency", [0, 4242])
+def test_a_client_whose_currency_names_no_row_uses_the_default(world, engine, currency):
+    """Rules §5.3: currency 0 or one that names no tblcurrencies row means the default."""
+    api, *_ = world
+    with transaction(engine) as conn:
+        cid = b.make_client(conn, firstname="Cy", email="cy@example.com", currency=currency)
+        b.make_service(conn, client=cid, product=b.make_product(conn), amount="5.00",
+                       regdate=D(2026, 1, 4), nextduedate=D(2026, 1, 4))
+    run(engine, D(2025, 12, 25), emails=False)
+    [cys] = api.json("GetInvoices", userid=str(cid))["invoices"]["invoice"]
+    assert (cys["currencycode"], cys["currencyprefix"], cys["currencysuffix"]) == (
+        "USD", "$", " USD")
+    root = ET.fromstring(api.post("GetInvoices", userid=str(cid), responsetype="xml").text)
+    assert root.findtext("invoices/invoice/currencycode") == "USD"
+
+
 def test_get_invoices_empty_result_in_json_and_xml(world):
     api, *_ = world
     assert api.json("GetInvoices", userid="999")["invoices"] == {"invoice": []}

@@ -18,7 +18,6 @@ from geninvoices.models import own
 from geninvoices.models.whmcs import (
     tbladdons,
     tblclients,
-    tblconfiguration,
     tblcredit,
     tblcurrencies,
     tbldomains,
@@ -28,6 +27,7 @@ from geninvoices.models.whmcs import (
     tblinvoices,
     tblproducts,
 )
+from tests.builders import set_config
 
 TODAY = dt.date.today()  # the API bills as of the real today, so the world is built around it
 NUMBER_FORMAT = "INV-{NUMBER}"
@@ -38,13 +38,10 @@ def build_world(engine, clients: int, *, seed: int = 7) -> int:
     """``clients`` clients with five due items each (services, an addon, a domain); some with
     credit, some with separate invoices; custom numbering on. Returns the item count."""
     rng = random.Random(seed)
-    now = dt.datetime(2026, 3, 1)
     cfg = {"TaxCustomInvoiceNumbering": "on", "TaxCustomInvoiceNumberFormat": NUMBER_FORMAT,
            "TaxNextCustomInvoiceNumber": str(FIRST_NUMBER), "CreateInvoiceDaysBefore": "14"}
     with transaction(engine) as conn:
-        conn.execute(insert(tblconfiguration), [
-            {"setting": k, "value": v, "created_at": now, "updated_at": now}
-            for k, v in cfg.items()])
+        set_config(conn, **cfg)  # over the defaults a fresh database holds
         conn.execute(insert(tblcurrencies).values(id=1, code="USD", prefix="$", suffix=" USD",
                                                   default=1))
         conn.execute(insert(tblproducts), [{"id": i, "name": f"Plan {i}", "tax": 0}

@@ -1,4 +1,11 @@
 """The WHMCS API contract: one module per action, registered by name in ``registry``."""
 
-from . import add_invoice_payment, gen_invoices, get_configuration_value, get_invoice, get_invoices  # noqa: F401
+from . import (  # noqa: F401
+               add_billable_item,
+               add_invoice_payment,
+               gen_invoices,
+               get_configuration_value,
+               get_invoice,
+               get_invoices,
+)
 from .registry import ACTIONS, Context, find  # noqa: F401

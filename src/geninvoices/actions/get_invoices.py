@@ -76,20 +76,23 @@ def invoice_row(r) -> dict:
 
 
 def _page_query(p: Params, where):
-    inv, c, cur = tblinvoices, tblclients, tblcurrencies
-    default = select(cur.c.id).where(cur.c.default == 1).order_by(cur.c.id).limit(1) \
+    inv, c = tblinvoices, tblclients
+    own, default = tblcurrencies.alias("own"), tblcurrencies.alias("dflt")
+    first_default = select(func.min(tblcurrencies.c.id)).where(tblcurrencies.c.default == 1) \
         .scalar_subquery()
     column = inv.c[ORDER_COLUMNS[p.orderby]]
     ordering = [column.desc(), inv.c.id.desc()] if p.order == "desc" else [column, inv.c.id]
     # the page's ids first, through an index; then only those rows are joined
     page = (select(inv.c.id).where(where).order_by(*ordering)
             .limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart).subquery())
-    currency = func.coalesce(func.nullif(c.c.currency, 0), default)
-    return (select(inv, c.c.firstname, c.c.lastname, c.c.companyname, cur.c.code,
-                   cur.c.prefix, cur.c.suffix)
+    # rules §5.3: the client's currency; 0 or one that names no row means the default
+    currency = [func.coalesce(own.c[name], default.c[name]).label(name)
+                for name in ("code", "prefix", "suffix")]
+    return (select(inv, c.c.firstname, c.c.lastname, c.c.companyname, *currency)
             .select_from(page.join(inv, inv.c.id == page.c.id)
                          .outerjoin(c, c.c.id == inv.c.userid)
-                         .outerjoin(cur, cur.c.id == currency))
+                         .outerjoin(own, own.c.id == c.c.currency)
+                         .outerjoin(default, default.c.id == first_default))
             .order_by(*ordering))
 
 

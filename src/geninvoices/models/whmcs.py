@@ -109,14 +109,36 @@ tbltax = t["tbltax"]
 tblconfiguration = t["tblconfiguration"]
 tblcancelrequests = t["tblcancelrequests"]
 tbladmins = t["tbladmins"]
+tblbillableitems = t["tblbillableitems"]
+tblpromotions = t["tblpromotions"]
 del t
 
-WHMCS_TABLE_NAMES = tuple(metadata.tables)
+# Tables geninvoices created with revision 0005 rather than 0001: every WHMCS database has
+# them, but a database geninvoices created or adopted before may not. Revision 0005 creates
+# them where they are absent, so adoption does not require them.
+LATER_TABLE_NAMES = ("tblbillableitems", "tblpromotions")
+# What `migrate --adopt` requires of a WHMCS database.
+WHMCS_TABLE_NAMES = tuple(name for name in metadata.tables if name not in LATER_TABLE_NAMES)
 
 # Indexes geninvoices needs on WHMCS's tables: created with the tables on a fresh database,
 # and on an adopted one only by `geninvoices migrate --add-indexes` (the README says why).
 # They are not attached to the Table objects, so an adopted database is never touched by
 # accident; `migrations` and `--add-indexes` both create them from this list.
+def billable_item_indexes() -> list[Index]:
+    """Revision 0005's indexes (it freezes their definitions; keep the two in step)."""
+    return [
+        # the run's scan for what is due: nextcron/duedate/recur items by due date
+        Index("gi_billableitems_invoiceaction_duedate", tblbillableitems.c.invoiceaction,
+              tblbillableitems.c.duedate),
+        # one client's items (whole-client scans, nextinvoice items riding on an invoice)
+        Index("gi_billableitems_userid_invoiceaction", tblbillableitems.c.userid,
+              tblbillableitems.c.invoiceaction),
+        # a promotion's standard price: the product's (or domain's) row per currency
+        Index("gi_pricing_type_relid_currency", tblpricing.c.type, tblpricing.c.relid,
+              tblpricing.c.currency),
+    ]
+
+
 def whmcs_indexes() -> list[Index]:
     """Fresh Index objects, detached again from their tables so that a later
     ``metadata.create_all`` or an adopted database never picks them up by accident."""
@@ -138,6 +160,7 @@ def whmcs_indexes() -> list[Index]:
               mysql_length={"status": 16}),
         Index("gi_accounts_invoiceid", tblaccounts.c.invoiceid),
         Index("gi_credit_clientid", tblcredit.c.clientid),
+        *billable_item_indexes(),
     ]
     for index in indexes:
         index.table.indexes.discard(index)

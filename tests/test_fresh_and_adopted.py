@@ -1,0 +1,184 @@
+"""Revision 0005 on every kind of database: a fresh one gets the billable-item and promotion
+tables, their indexes and WHMCS's default settings; an adopted one keeps its settings; one
+created or adopted by an earlier version is told apart by the marker or by its tables."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import pytest
+from alembic import command
+from sqlalchemy import insert, inspect, select, text
+
+from geninvoices.db import make_engine
+from geninvoices.migrate import ROOT, alembic_config, migrate
+from geninvoices.models import own, whmcs
+from geninvoices.models.defaults import DEFAULT_SETTINGS
+from tests.actions.http import Api
+from tests.conftest import BACKENDS, load_whmcs_schema, new_database_url
+from tests.test_cli import gi
+
+LATER = ("tblbillableitems", "tblpromotions")
+OPERATOR = {"DateFormat": "YYYY-MM-DD", "CompanyName": "Acme", "TaxBillableItems": ""}
+
+
+def _revision():
+    path = ROOT / "migrations" / "versions" / "0005_billable_items_promotions.py"
+    spec = importlib.util.spec_from_file_location("revision_0005", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(params=BACKENDS)
+def new_url(request, server_dbs, tmp_path_factory):
+    return new_database_url(request.param, server_dbs, tmp_path_factory)
+
+
+@pytest.fixture
+def engine_of():
+    engines = []
+
+    def make(url):
+        engines.append(make_engine(url))
+        return engines[-1]
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+def settings(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(whmcs.tblconfiguration.c.setting,
+                                        whmcs.tblconfiguration.c.value)).all())
+
+
+def origin(engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(own.meta.c.value).where(
+            own.meta.c.key == "whmcs_tables")).scalar()
+
+
+def index_names(engine, table: str) -> set[str]:
+    return {i["name"] for i in inspect(engine).get_indexes(table)}
+
+
+def whmcs_shaped(url: str, engine, *, foreign_table: bool = False) -> None:
+    """A WHMCS install's tables (no geninvoices table) holding the operator's settings."""
+    if engine.dialect.name == "mysql":
+        load_whmcs_schema(url)
+    else:
+        whmcs.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(whmcs.tblconfiguration),
+                     [{"setting": k, "value": v} for k, v in OPERATOR.items()])
+        if foreign_table:  # one of the hundred tables a real WHMCS install has beside ours
+            conn.execute(text("CREATE TABLE tblorders (id INTEGER PRIMARY KEY)"))
+
+
+def upgrade_to(engine, revision: str, *, stamp: str | None = None) -> None:
+    with engine.begin() as conn:
+        cfg = alembic_config(conn)
+        if stamp:
+            command.stamp(cfg, stamp)
+        command.upgrade(cfg, revision)
+
+
+def test_a_fresh_database_holds_the_tables_indexes_and_default_settings(new_url, engine_of):
+    engine = engine_of(new_url)
+    migrate(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert set(LATER) <= tables
+    for index in whmcs.whmcs_indexes():
+        assert index.name in index_names(engine, index.table.name)
+    assert origin(engine) == "created"
+    assert settings(engine) == DEFAULT_SETTINGS
+    api = Api(engine)
+    for key in ("DateFormat", "CreateInvoiceDaysBefore", "TaxType", "TaxBillableItems",
+                "ContinuousInvoiceGeneration", "TaxCustomInvoiceNumberFormat"):
+        assert api.json("GetConfigurationValue", setting=key) == {
+            "result": "success", "setting": key, "value": DEFAULT_SETTINGS[key]}
+    assert gi(new_url, "config", "get", "CreateInvoiceDaysBefore").stdout.strip() == "14"
+    assert gi(new_url, "config", "get", "TaxBillableItems").stdout.strip() == "on"
+
+
+def test_an_operators_value_survives_migrate_again(new_url, engine_of):
+    engine = engine_of(new_url)
+    migrate(engine)
+    assert gi(new_url, "config", "set", "DateFormat", "MM/DD/YYYY").returncode == 0
+    migrate(engine)
+    assert settings(engine) == {**DEFAULT_SETTINGS, "DateFormat": "MM/DD/YYYY"}
+
+
+def test_an_adopted_database_keeps_its_settings_and_gets_none_inserted(new_url, engine_of):
+    engine = engine_of(new_url)
+    whmcs_shaped(new_url, engine)
+    migrate(engine, adopt=True)
+    assert settings(engine) == OPERATOR
+    assert origin(engine) == "adopted"
+    # WHMCS's own tables get no index until --add-indexes
+    assert "gi_billableitems_invoiceaction_duedate" not in index_names(engine,
+                                                                       "tblbillableitems")
+    assert "gi_pricing_type_relid_currency" not in index_names(engine, "tblpricing")
+    reply = Api(engine).json("GetConfigurationValue", setting="CreateInvoiceDaysBefore")
+    assert reply == {"result": "error", "message": "Invalid setting: CreateInvoiceDaysBefore"}
+
+
+def test_adopting_a_database_without_the_later_tables_creates_them(new_url, engine_of):
+    engine = engine_of(new_url)
+    whmcs_shaped(new_url, engine)
+    with engine.begin() as conn:
+        for name in LATER:
+            conn.execute(text(f"DROP TABLE {name}"))
+    migrate(engine, adopt=True)
+    assert set(LATER) <= set(inspect(engine).get_table_names())
+    # created by geninvoices, so indexed by it; tblpricing stays WHMCS's own
+    assert "gi_billableitems_userid_invoiceaction" in index_names(engine, "tblbillableitems")
+    assert "gi_pricing_type_relid_currency" not in index_names(engine, "tblpricing")
+    assert settings(engine) == OPERATOR
+
+
+def test_a_database_created_by_an_earlier_version_gets_tables_and_defaults(new_url,
+                                                                           engine_of):
+    engine = engine_of(new_url)
+    upgrade_to(engine, "0004")
+    with engine.begin() as conn:  # as 0001 left it before these tables were known
+        for name in LATER:
+            conn.execute(text(f"DROP TABLE {name}"))
+        conn.execute(text("DROP INDEX gi_pricing_type_relid_currency"
+                          + (" ON tblpricing" if engine.dialect.name == "mysql" else "")))
+        conn.execute(insert(whmcs.tblconfiguration).values(setting="DateFormat",
+                                                           value="YYYY/MM/DD"))
+    migrate(engine)
+    assert origin(engine) == "created"
+    assert settings(engine) == {**DEFAULT_SETTINGS, "DateFormat": "YYYY/MM/DD"}
+    assert "gi_pricing_type_relid_currency" in index_names(engine, "tblpricing")
+    assert "gi_billableitems_invoiceaction_duedate" in index_names(engine, "tblbillableitems")
+
+
+def test_a_database_adopted_by_an_earlier_version_is_told_by_its_tables(new_url, engine_of):
+    engine = engine_of(new_url)
+    whmcs_shaped(new_url, engine, foreign_table=True)
+    upgrade_to(engine, "0004", stamp="0001")  # the adoption of an earlier version: no marker
+    migrate(engine)
+    assert origin(engine) == "adopted"
+    assert settings(engine) == OPERATOR
+
+
+def test_revision_0005_is_a_frozen_copy_of_the_models():
+    """A change to the live definitions needs a new revision: this says when."""
+    revision = _revision()
+    assert revision.DEFAULT_SETTINGS == DEFAULT_SETTINGS
+    assert [(name, table, columns) for name, table, columns in revision.INDEXES] == [
+        (i.name, i.table.name, [c.name for c in i.columns])
+        for i in whmcs.billable_item_indexes()]
+    live = {re.search(r"CREATE TABLE `(\w+)`", sql).group(1): sql
+            for sql in whmcs.schema_statements() if "CREATE TABLE" in sql}
+    for name, ddl in revision.MYSQL_DDL.items():
+        assert _words(ddl) == _words(live[name]), name
+    assert set(whmcs.metadata.tables) == revision.OWN_WHMCS_TABLES
+
+
+def _words(sql: str) -> list[str]:
+    return sql.split()

@@ -222,6 +222,14 @@ def _seed_settings(bind) -> None:
 
 
 def downgrade() -> None:
-    # The tables may hold an adopted install's data: only the marker is taken back.
-    meta = sa.table("geninvoices_meta", sa.column("key"))
-    op.get_bind().execute(sa.delete(meta).where(meta.c.key == ORIGIN_KEY))
+    # On a database whose WHMCS tables we created, the two tables are ours to take back; on
+    # an adopted one they may hold the install's data, and only the marker goes.
+    bind = op.get_bind()
+    meta = sa.table("geninvoices_meta", sa.column("key"), sa.column("value"))
+    origin = bind.execute(sa.select(meta.c.value).where(meta.c.key == ORIGIN_KEY)).scalar()
+    if origin == "created":
+        existing = set(sa.inspect(bind).get_table_names())
+        for name in MYSQL_DDL:
+            if name in existing:
+                op.drop_table(name)
+    bind.execute(sa.delete(meta).where(meta.c.key == ORIGIN_KEY))

@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import insert, inspect, select, text
 
 from geninvoices.db import make_engine
-from geninvoices.migrate import ROOT, alembic_config, migrate
+from geninvoices.migrate import ROOT, add_indexes, alembic_config, migrate
 from geninvoices.models import own, whmcs
 from geninvoices.models.defaults import DEFAULT_SETTINGS
 from tests.actions.http import Api
@@ -123,6 +123,10 @@ def test_an_adopted_database_keeps_its_settings_and_gets_none_inserted(new_url, 
     assert "gi_pricing_type_relid_currency" not in index_names(engine, "tblpricing")
     reply = Api(engine).json("GetConfigurationValue", setting="CreateInvoiceDaysBefore")
     assert reply == {"result": "error", "message": "Invalid setting: CreateInvoiceDaysBefore"}
+    added = add_indexes(engine)
+    assert {"gi_billableitems_invoiceaction_duedate", "gi_billableitems_userid_invoiceaction",
+            "gi_pricing_type_relid_currency"} <= set(added)
+    assert settings(engine) == OPERATOR
 
 
 def test_adopting_a_database_without_the_later_tables_creates_them(new_url, engine_of):

@@ -75,24 +75,27 @@ def invoice_row(r) -> dict:
     }
 
 
+def _default_currency(name: str):
+    """One field of the default currency (the first ``default`` = 1 row), or NULL."""
+    cur = tblcurrencies
+    return (select(cur.c[name]).where(cur.c.default == 1).order_by(cur.c.id).limit(1)
+            .scalar_subquery())
+
+
 def _page_query(p: Params, where):
-    inv, c = tblinvoices, tblclients
-    own, default = tblcurrencies.alias("own"), tblcurrencies.alias("dflt")
-    first_default = select(func.min(tblcurrencies.c.id)).where(tblcurrencies.c.default == 1) \
-        .scalar_subquery()
+    inv, c, cur = tblinvoices, tblclients, tblcurrencies
     column = inv.c[ORDER_COLUMNS[p.orderby]]
     ordering = [column.desc(), inv.c.id.desc()] if p.order == "desc" else [column, inv.c.id]
     # the page's ids first, through an index; then only those rows are joined
     page = (select(inv.c.id).where(where).order_by(*ordering)
             .limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart).subquery())
     # rules §5.3: the client's currency; 0 or one that names no row means the default
-    currency = [func.coalesce(own.c[name], default.c[name]).label(name)
+    currency = [func.coalesce(cur.c[name], _default_currency(name)).label(name)
                 for name in ("code", "prefix", "suffix")]
     return (select(inv, c.c.firstname, c.c.lastname, c.c.companyname, *currency)
             .select_from(page.join(inv, inv.c.id == page.c.id)
                          .outerjoin(c, c.c.id == inv.c.userid)
-                         .outerjoin(own, own.c.id == c.c.currency)
-                         .outerjoin(default, default.c.id == first_default))
+                         .outerjoin(cur, cur.c.id == c.c.currency))
             .order_by(*ordering))
 
 

@@ -32,7 +32,8 @@ def client(**kw) -> Client:
 
 def line(the_run: Run, the_client: Client, **kw) -> plan.Line:
     it = item(**kw)
-    return plan.make_line(it, it.nextinvoicedate, False, the_client, the_run)
+    [made] = plan.make_lines(it, it.nextinvoicedate, False, the_client, the_run)
+    return made
 
 
 def test_credit_pays_in_creation_order_as_far_as_it_goes():

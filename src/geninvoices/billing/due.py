@@ -8,12 +8,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, exists, or_, select, union
+from sqlalchemy import Connection, and_, exists, func, or_, select, union
 from sqlalchemy.sql import ColumnElement
 
 from ..models import own
 from ..models.whmcs import (
     tbladdons,
+    tblbillableitems,
     tblcancelrequests,
     tblclients,
     tbldomains,
@@ -23,10 +24,8 @@ from ..models.whmcs import (
     tblproducts,
 )
 from .items import Item
-from .kinds import ADDON, DOMAIN, RECURRING, SERVICE, Kind
+from .kinds import ADDON, ALL, BILLABLE, DOMAIN, NEXT_INVOICE, SERVICE, Kind
 from .money import to_money
-
-EARLIEST = dt.date(1000, 1, 1)  # below it: NULL or WHMCS's zero date, i.e. unset
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,8 @@ class Selection:
         return any(ids is not None for ids in (self.serviceids, self.domainids, self.addonids))
 
     def ids_for(self, kind: Kind) -> tuple[int, ...]:
-        ids = {SERVICE: self.serviceids, DOMAIN: self.domainids, ADDON: self.addonids}[kind]
-        return ids or ()
+        ids = {SERVICE: self.serviceids, DOMAIN: self.domainids, ADDON: self.addonids}
+        return ids.get(kind) or ()
 
     def listed(self, item: Item) -> bool:
         return self.listing and item.id in self.ids_for(item.kind)
@@ -74,17 +73,8 @@ class Client:
     defaultgateway: str
 
 
-def _window(column, limit: dt.date) -> ColumnElement:
-    return and_(column >= EARLIEST, column <= limit)
-
-
 def _narrow(kind: Kind, selection: Selection, limit: dt.date) -> ColumnElement:
-    """Only narrows: the listed ids or the date window, and the statuses the kind may ever
-    bill. Every judgement is ``items.decide``'s."""
-    t = kind.table
-    chosen = t.c.id.in_(selection.ids_for(kind)) if selection.listing else \
-        _window(t.c.nextinvoicedate, limit)
-    return and_(t.c[kind.status_column].in_(kind.statuses), chosen)
+    return kind.narrow(selection.ids_for(kind) if selection.listing else None, limit)
 
 
 def candidate_clients(conn: Connection, limit: dt.date, selection: Selection) -> list[int]:
@@ -93,7 +83,7 @@ def candidate_clients(conn: Connection, limit: dt.date, selection: Selection) ->
     if selection.clientid is not None:
         return [selection.clientid]
     query = union(*(select(kind.table.c.userid.label("userid"))
-                    .where(_narrow(kind, selection, limit)) for kind in RECURRING)).subquery()
+                    .where(_narrow(kind, selection, limit)) for kind in ALL)).subquery()
     return list(conn.execute(select(query.c.userid).order_by(query.c.userid)).scalars())
 
 
@@ -117,7 +107,33 @@ def load_items(conn: Connection, client_ids: list[int], limit: dt.date,
                selection: Selection) -> list[Item]:
     return (_services(conn, client_ids, selection, limit)
             + _addons(conn, client_ids, selection, limit)
-            + _domains(conn, client_ids, selection, limit))
+            + _domains(conn, client_ids, selection, limit)
+            + _billables(conn, client_ids, _narrow(BILLABLE, selection, limit)))
+
+
+def load_riders(conn: Connection, client_ids: list[int]) -> list[Item]:
+    """Billable items that join the next invoice of their client (rules §5.9)."""
+    b = tblbillableitems
+    return _billables(conn, client_ids, and_(b.c.invoiceaction == NEXT_INVOICE,
+                                             b.c.invoicecount == 0))
+
+
+def _billables(conn, client_ids, narrowed) -> list[Item]:
+    b, lg = tblbillableitems, own.ledger
+    first_billed = (select(func.min(lg.c.period_start))
+                    .where(lg.c.kind == BILLABLE.type, lg.c.relid == b.c.id)
+                    .scalar_subquery().label("first_billed"))
+    query = select(b, first_billed).where(b.c.userid.in_(client_ids), narrowed)
+    return [_billable(r) for r in conn.execute(query)]
+
+
+def _billable(r) -> Item:
+    due = r.duedate
+    return Item(
+        BILLABLE, r.id, r.userid, to_money(r.amount or 0), (r.recurcycle or "").strip(),
+        r.first_billed or due, due, due, "", "", (r.description or "").strip(),
+        action=r.invoiceaction or 0, every=r.recur or 0, recurfor=r.recurfor or 0,
+        invoicecount=r.invoicecount or 0, stored_duedate=due)
 
 
 def _cancel_requested(service_id_column) -> ColumnElement:
@@ -135,7 +151,7 @@ def _services(conn, client_ids, selection, limit) -> list[Item]:
         r.nextduedate, r.nextinvoicedate, r.paymentmethod or "", r.domainstatus or "",
         r.product_name or "", (r.domain or "").strip(), tax_flag=bool(r.product_tax),
         definition_id=r.packageid or 0, definition_found=r.product_id is not None,
-        cancel_requested=bool(r.cancelled),
+        cancel_requested=bool(r.cancelled), promoid=r.promoid or 0,
     ) for r in conn.execute(query)]
 
 
@@ -166,7 +182,7 @@ def _domains(conn, client_ids, selection, limit) -> list[Item]:
         DOMAIN, r.id, r.userid, to_money(r.recurringamount or 0), r.registrationperiod or 0,
         r.registrationdate, r.nextduedate, r.nextinvoicedate, r.paymentmethod or "",
         r.status or "", (r.domain or "").strip(), (r.domain or "").strip(),
-        donotrenew=bool(r.donotrenew),
+        donotrenew=bool(r.donotrenew), promoid=r.promoid or 0,
     ) for r in conn.execute(query)]
 
 

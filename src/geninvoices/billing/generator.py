@@ -11,7 +11,7 @@ never reads the clock to decide what is due.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, Engine, select
 
@@ -19,9 +19,11 @@ from .. import faults
 from ..db import transaction, translate
 from ..errors import NotFound, RetryableError
 from ..models.whmcs import tblclients
-from . import due, write
+from . import due, promotions, write
 from .items import Item, decide, pays_tax, warning_text
-from .plan import Invoice, make_line, plan_client
+from .kinds import BILLABLE
+from .plan import Invoice, Line, make_lines, plan_client
+from .promotions import Priced
 from .run import Run, RunConfig, start_run
 
 log = logging.getLogger("geninvoices.billing")
@@ -31,6 +33,9 @@ log = logging.getLogger("geninvoices.billing")
 class RunResult:
     invoices: list[tuple[int, int]] = field(default_factory=list)  # (invoice id, client id)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # billed, but worth a look
+    billable_items: int = 0  # billable item lines written (rules §5.9)
+    promotions_ended: list[str] = field(default_factory=list)  # items moved off (§5.10)
 
     @property
     def numcreated(self) -> int:
@@ -48,13 +53,14 @@ class RunResult:
 class _Chunk:
     """A chunk's locked clients and what of theirs is to be billed."""
     clients: dict[int, due.Client]
-    fresh: list[tuple[Item, bool]]  # (item, taxed): periods not billed yet
-    found: list[Item]  # periods a WHMCS invoice line billed already
+    fresh: list[tuple[Item, bool, Priced]] = field(default_factory=list)  # not billed yet
+    found: list[Item] = field(default_factory=list)  # a WHMCS invoice line billed already
+    riders: list[tuple[Item, bool]] = field(default_factory=list)  # join the next invoice
 
     def only(self, client_id: int) -> _Chunk:
-        return _Chunk({client_id: self.clients[client_id]},
-                      [(i, t) for i, t in self.fresh if i.userid == client_id],
-                      [i for i in self.found if i.userid == client_id])
+        mine = lambda pairs: [p for p in pairs if p[0].userid == client_id]  # noqa: E731
+        return _Chunk({client_id: self.clients[client_id]}, mine(self.fresh),
+                      [i for i in self.found if i.userid == client_id], mine(self.riders))
 
 
 def generate(engine: Engine, selection: due.Selection, config: RunConfig) -> RunResult:
@@ -89,13 +95,43 @@ def _bill_chunk(conn: Connection, run: Run, selection: due.Selection, client_ids
         for client_id in clients:
             created += _bill_one(conn, run, chunk.only(client_id), result)
     result.invoices += [(i.id, i.userid) for i in created]
+    for line in (line for invoice in created for line in invoice.lines):
+        result.billable_items += line.type == BILLABLE.type
+        if line.revert_to is not None:
+            result.promotions_ended.append(f"{line.item.kind.noun} {line.item.id}")
 
 
 def _due_in(conn: Connection, run: Run, selection: due.Selection,
             clients: dict[int, due.Client], result: RunResult) -> _Chunk:
     """Decide each loaded item; split the due ones by whether a WHMCS line billed them."""
+    loaded = due.load_items(conn, list(clients), run.lead_limit(), selection)
+    wanted = _decided(run, selection, clients, result, loaded)
+    billed = due.already_billed(conn, [i for i, _ in wanted])
+    currencies = {c.id: run.currency_of(c.currency) for c in clients.values()}
+    facts = promotions.load_facts(conn, [i for i, _ in wanted],
+                                  {cid: cur.id for cid, cur in currencies.items()})
+    chunk = _Chunk(clients)
+    for item, taxed in wanted:
+        if (item.kind.type, item.id, item.nextinvoicedate) in billed:
+            log.warning("%s %s: period from %s is already billed; next invoice date moved "
+                        "past it", item.kind.type, item.id, item.nextinvoicedate)
+            chunk.found.append(item)
+            continue
+        priced = promotions.price(item, facts.get((item.kind.type, item.id)),
+                                  currencies[item.userid])
+        if priced.warning:
+            _warn(result, warning_text(item, priced.warning).replace(" skipped:", ":"))
+        chunk.fresh.append((item, taxed, priced))
+    riders = due.load_riders(conn, list(clients))
+    chunk.riders = _decided(run, due.Selection(), clients, result, riders)
+    return chunk
+
+
+def _decided(run: Run, selection: due.Selection, clients: dict[int, due.Client],
+             result: RunResult, loaded: list[Item]) -> list[tuple[Item, bool]]:
+    """The items to bill, with their lines' tax flag; bad data is reported and left."""
     wanted = []
-    for item in due.load_items(conn, list(clients), run.lead_limit(), selection):
+    for item in (item.kind.dated(item, run.today) for item in loaded):
         client = clients[item.userid]
         decision = decide(item, run.today, run.options, listed=selection.listed(item),
                           client_pays_tax=pays_tax(run.options.tax_enabled, client.taxexempt))
@@ -103,16 +139,7 @@ def _due_in(conn: Connection, run: Run, selection: due.Selection,
             _skip(result, warning_text(item, decision.warning))
         elif decision.bill:
             wanted.append((item, decision.taxed))
-    billed = due.already_billed(conn, [i for i, _ in wanted])
-    chunk = _Chunk(clients, [], [])
-    for item, taxed in wanted:
-        if (item.kind.type, item.id, item.nextinvoicedate) in billed:
-            log.warning("%s %s: period from %s is already billed; next invoice date moved "
-                        "past it", item.kind.type, item.id, item.nextinvoicedate)
-            chunk.found.append(item)
-        else:
-            chunk.fresh.append((item, taxed))
-    return chunk
+    return wanted
 
 
 def _bill_one(conn: Connection, run: Run, chunk: _Chunk, result: RunResult) -> list[Invoice]:
@@ -133,17 +160,38 @@ def _bill(conn: Connection, run: Run, chunk: _Chunk) -> list[Invoice]:
     for client_id in chunk.clients:
         faults.fail_if("write_client", client_id)
     write.record_found(conn, run, chunk.found)
-    claimed = write.claim(conn, run, [i for i, _ in chunk.fresh])
-    lines_by_client: dict[int, list] = {}
-    for item, taxed in chunk.fresh:
+    claimed = write.claim(conn, run, [i for i, _, _ in chunk.fresh])
+    lines: dict[int, list[Line]] = {}
+    for item, taxed, priced in chunk.fresh:
         if (item.kind.type, item.id, item.nextinvoicedate) not in claimed:
             continue  # another run billed it first: the ledger says so
         client = chunk.clients[item.userid]
-        line = make_line(item, item.nextinvoicedate, taxed, client, run)
-        lines_by_client.setdefault(item.userid, []).append(line)
-    plans = [plan_client(chunk.clients[cid], lines, run)
-             for cid, lines in sorted(lines_by_client.items())]
+        lines.setdefault(item.userid, []).extend(
+            make_lines(item, item.nextinvoicedate, taxed, client, run, priced))
+    riders = _rider_lines(conn, run, chunk, lines)
+    plans = [plan_client(chunk.clients[cid], client_lines, run, riders.get(cid))
+             for cid, client_lines in sorted(lines.items())]
     return write.write_plans(conn, run, plans)
+
+
+def _rider_lines(conn: Connection, run: Run, chunk: _Chunk,
+                 lines: dict[int, list[Line]]) -> dict[int, list[Line]]:
+    """Billable items that join a client's first new invoice (rules §5.9), dated by their
+    own due date or that invoice's, and claimed in the ledger like any period."""
+    dated = []
+    for item, taxed in chunk.riders:
+        if item.userid in lines:
+            first_due = min(line.start for line in lines[item.userid])
+            day = item.stored_duedate or first_due
+            dated.append((replace(item, nextinvoicedate=day, nextduedate=day), taxed))
+    claimed = write.claim(conn, run, [i for i, _ in dated])
+    riders: dict[int, list[Line]] = {}
+    for item, taxed in dated:
+        if (item.kind.type, item.id, item.nextinvoicedate) in claimed:
+            client = chunk.clients[item.userid]
+            riders.setdefault(item.userid, []).extend(
+                make_lines(item, item.nextinvoicedate, taxed, client, run))
+    return riders
 
 
 def _reraise_retryable(error: Exception) -> None:
@@ -156,3 +204,8 @@ def _reraise_retryable(error: Exception) -> None:
 def _skip(result: RunResult, message: str) -> None:
     log.warning(message)
     result.skipped.append(message)
+
+
+def _warn(result: RunResult, message: str) -> None:
+    log.warning(message)
+    result.warnings.append(message)

@@ -36,9 +36,17 @@ class Item:
     cancel_requested: bool = False  # a service's own, or an addon's parent's
     parent_status: str | None = ""  # addons: their service's status; None when it is gone
     donotrenew: bool = False
+    # billable items (rules §5.9): cycle is their recurcycle, regdate their first due date
+    action: int = 0  # invoiceaction
+    every: int = 0  # recur: how many recurcycles one period lasts
+    recurfor: int = 0
+    invoicecount: int = 0
+    stored_duedate: dt.date | None = None  # their duedate as stored (unset stays unset)
+    # recurring promotions (rules §5.10): services and domains
+    promoid: int = 0
 
     def next_start(self, start: dt.date) -> dt.date:
-        return self.kind.advance(start, self.cycle, self.regdate)
+        return self.kind.next_start(self, start)
 
     def description(self, start: dt.date, next_start: dt.date, fmt: str) -> str:
         end = cycles.period_end(start, next_start)

@@ -10,13 +10,15 @@ with its row in ``tests/billing/test_kinds.py``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Table
+from sqlalchemy import Table, and_, bindparam, false, or_, update
+from sqlalchemy.sql import ColumnElement
 
-from ..models.whmcs import tbldomains, tblhosting, tblhostingaddons
+from ..models.whmcs import tblbillableitems, tbldomains, tblhosting, tblhostingaddons
 from . import cycles, describe
 from .options import BillingOptions
 
@@ -27,6 +29,11 @@ if TYPE_CHECKING:
 NEVER_CYCLES = frozenset({"free account", "one time", "onetime", "free"})
 # The service statuses under which an addon is never billed (rules §5.1)
 PARENT_GONE = frozenset({"Cancelled", "Terminated"})
+EARLIEST = dt.date(1000, 1, 1)  # below it: NULL or WHMCS's zero date, i.e. unset
+
+
+def in_window(column, limit: dt.date) -> ColumnElement:
+    return and_(column >= EARLIEST, column <= limit)
 
 
 @dataclass(frozen=True)
@@ -39,10 +46,55 @@ class Kind:
     cycle_column: str
     anchor_column: str  # the registration date that anchors month ends (rules §5.2)
     statuses: tuple[str, ...]  # statuses that may be billed
+    promo_type: str = ""  # tblinvoiceitems.type of its promotion's discount line (§5.10)
+    amount_column: str = ""  # the recurring amount a spent promotion resets (§5.10)
+
+    def narrow(self, ids: tuple[int, ...] | None, limit: dt.date) -> ColumnElement:
+        """The SQL that only narrows what is loaded: the listed ids (None: not listing) or
+        the date window, and the statuses this kind may ever bill. ``items.decide`` judges."""
+        t = self.table
+        chosen = t.c.id.in_(ids) if ids is not None else in_window(t.c.nextinvoicedate, limit)
+        return and_(t.c[self.status_column].in_(self.statuses), chosen)
 
     def eligible_status(self, status: str, continuous: bool) -> bool:
         # Pending is billed only while Continuous Invoice Generation is off (rules §5.1)
         return status in self.statuses and not (continuous and status == "Pending")
+
+    def check_cycle(self, item: Item) -> str:
+        """Bad data in the cycle (rules §5.8): '' when it can be billed."""
+        try:
+            self.months(item.cycle)
+        except cycles.UnknownCycle:
+            return self.bad_cycle(item)
+        return ""
+
+    def is_due(self, item: Item, today: dt.date, options: BillingOptions,
+               listed: bool) -> bool:
+        paid_up = item.nextinvoicedate == item.nextduedate
+        if not options.continuous and not paid_up:
+            return False  # something invoiced earlier is still unpaid
+        if listed and paid_up:
+            return True  # "create a renewal invoice early" for an item asked for by id (§4)
+        lead = self.lead_days(item, options)
+        return item.nextinvoicedate <= today + dt.timedelta(days=lead)
+
+    def next_start(self, item: Item, start: dt.date) -> dt.date:
+        return self.advance(start, item.cycle, item.regdate)
+
+    def dated(self, item: Item, today: dt.date) -> Item:
+        """The item with the period start it is billed from when it stores none."""
+        return item
+
+    def billed_statement(self):
+        """The UPDATE that moves an item past a billed period, only where it still stands
+        at that period: executemany over ``billed_params`` rows."""
+        t = self.table
+        return update(t).where(t.c.id == bindparam("b_id"),
+                               t.c.nextinvoicedate == bindparam("b_old")) \
+            .values(nextinvoicedate=bindparam("b_new"))
+
+    def billed_params(self, item: Item, start: dt.date, next_start: dt.date) -> dict:
+        return {"b_id": item.id, "b_old": start, "b_new": next_start}
 
     def months(self, cycle: str | int) -> int:
         return cycles.cycle_months(cycle)
@@ -121,15 +173,100 @@ class DomainKind(Kind):
         return describe.domain_description(item.label, int(item.cycle), start, end, fmt)
 
 
+class BillableKind(Kind):
+    """WHMCS's billable items (rules §5.9): one-off or recurring charges with an invoice
+    action instead of a status, counted by ``invoicecount`` instead of dated periods."""
+
+    def narrow(self, ids: tuple[int, ...] | None, limit: dt.date) -> ColumnElement:
+        if ids is not None:
+            return false()  # they have no id array in GenInvoices: a listing leaves them
+        b = self.table
+        return or_(and_(b.c.invoiceaction == NEXT_CRON, b.c.invoicecount == 0),
+                   and_(b.c.invoiceaction == ON_DUE_DATE, b.c.invoicecount == 0,
+                        in_window(b.c.duedate, limit)),
+                   and_(b.c.invoiceaction == RECUR, in_window(b.c.duedate, limit),
+                        or_(b.c.recurfor == 0, b.c.invoicecount < b.c.recurfor)))
+
+    def eligible_status(self, status: str, continuous: bool) -> bool:
+        return True
+
+    def dated(self, item: Item, today: dt.date) -> Item:
+        # without a due date, a nextcron item bills today; a nextinvoice item takes the due
+        # date of the invoice it joins, known only once that is planned (today until then)
+        if item.stored_duedate is None and item.action in (NEXT_CRON, NEXT_INVOICE):
+            return dataclasses.replace(item, nextinvoicedate=today, nextduedate=today)
+        return item
+
+    def never_billed(self, item: Item) -> str:
+        if item.action not in BILLED_ACTIONS:
+            return "not invoiced by a run"
+        if item.action in (NEXT_CRON, ON_DUE_DATE, NEXT_INVOICE) and item.invoicecount > 0:
+            return "already invoiced"
+        if item.action == RECUR and 0 < item.recurfor <= item.invoicecount:
+            return f"recurred {item.invoicecount} of {item.recurfor} times"
+        return ""
+
+    def check_cycle(self, item: Item) -> str:
+        if item.action in (ON_DUE_DATE, RECUR) and item.stored_duedate is None:
+            return "no due date"
+        if item.action != RECUR:
+            return ""
+        if item.cycle not in RECUR_CYCLES or item.every <= 0:
+            return f"unknown recurrence every {item.every} {item.cycle!r}"
+        return ""
+
+    def is_due(self, item: Item, today: dt.date, options: BillingOptions,
+               listed: bool) -> bool:
+        if item.action in (NEXT_CRON, NEXT_INVOICE):
+            return True  # the next run that bills the client takes it
+        return item.nextinvoicedate <= today + dt.timedelta(days=options.lead_days)
+
+    def next_start(self, item: Item, start: dt.date) -> dt.date:
+        if item.action != RECUR:
+            return start
+        unit = RECUR_CYCLES[item.cycle]
+        if unit == "days":
+            return start + dt.timedelta(days=item.every)
+        if unit == "weeks":
+            return start + dt.timedelta(weeks=item.every)
+        months = item.every * (12 if unit == "years" else 1)
+        return cycles.advance(start, months, item.regdate)
+
+    def taxed(self, item: Item, options: BillingOptions) -> bool:
+        return options.tax_billable_items
+
+    def describe(self, item: Item, start: dt.date, end: dt.date, fmt: str) -> str:
+        return item.label  # as stored
+
+    def billed_statement(self):
+        b = self.table
+        return update(b).where(b.c.id == bindparam("b_id"),
+                               b.c.invoicecount == bindparam("b_count")) \
+            .values(invoicecount=bindparam("b_count") + 1, duedate=bindparam("b_new"))
+
+    def billed_params(self, item: Item, start: dt.date, next_start: dt.date) -> dict:
+        # a one-off item keeps its stored due date (unset stays unset); a recurring one moves
+        new = next_start if item.action == RECUR else item.stored_duedate
+        return {"b_id": item.id, "b_count": item.invoicecount, "b_new": new}
+
+
 SERVICE_STATUSES = ("Active", "Suspended", "Pending")
+# tblbillableitems.invoiceaction (rules §5.9): AddBillableItem's words, stored as numbers
+NO_INVOICE, NEXT_CRON, NEXT_INVOICE, ON_DUE_DATE, RECUR = range(5)
+BILLED_ACTIONS = (NEXT_CRON, NEXT_INVOICE, ON_DUE_DATE, RECUR)
+RECUR_CYCLES = {"Days": "days", "Weeks": "weeks", "Months": "months", "Years": "years"}
 
 SERVICE = ServiceKind("Hosting", "service", 0, tblhosting, "domainstatus", "billingcycle",
-                      "regdate", SERVICE_STATUSES)
+                      "regdate", SERVICE_STATUSES, "PromoHosting", "amount")
 ADDON = AddonKind("Addon", "addon", 1, tblhostingaddons, "status", "billingcycle", "regdate",
                   SERVICE_STATUSES)
 DOMAIN = DomainKind("Domain", "domain", 2, tbldomains, "status", "registrationperiod",
-                    "registrationdate", ("Active",))
+                    "registrationdate", ("Active",), "PromoDomain", "recurringamount")
+
+BILLABLE = BillableKind("Item", "billable item", 3, tblbillableitems, "", "recurcycle", "",
+                        (), amount_column="amount")
 
 # the kinds whose periods have a due date that payment moves (rules §5.7)
 RECURRING = (SERVICE, ADDON, DOMAIN)
 BY_TYPE = {kind.type: kind for kind in RECURRING}
+ALL = (*RECURRING, BILLABLE)

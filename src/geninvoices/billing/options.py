@@ -43,6 +43,7 @@ class BillingOptions:
     tax_inclusive: bool = False
     tax_compound: bool = False
     tax_domains: bool = False
+    tax_billable_items: bool = False
     auto_credit: bool = True
     custom_numbering: bool = False
     custom_number_format: str = "{NUMBER}"
@@ -74,6 +75,7 @@ def load_options(conn: Connection) -> BillingOptions:
         tax_inclusive=(config.get("TaxType") or "").strip().lower() == "inclusive",
         tax_compound=is_on(config.get("TaxL2Compound")),
         tax_domains=is_on(config.get("TaxDomains")),
+        tax_billable_items=is_on(config.get("TaxBillableItems")),
         auto_credit=not is_on(config.get("NoAutoApplyCredit")),
         custom_numbering=is_on(config.get("TaxCustomInvoiceNumbering")),
         custom_number_format=config.get("TaxCustomInvoiceNumberFormat") or "{NUMBER}",

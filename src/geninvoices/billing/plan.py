@@ -12,6 +12,7 @@ from decimal import Decimal
 from .due import Client
 from .items import Item, pays_tax
 from .money import round_money
+from .promotions import Priced
 from .run import Run
 from .tax import TaxResult, compute_tax, pick_rule
 
@@ -27,6 +28,13 @@ class Line:
     amount: Decimal
     taxed: bool
     paymentmethod: str
+    type: str = ""  # tblinvoiceitems.type: the item's kind, or its promotion's line
+    revert_to: Decimal | None = None  # a spent promotion: the item's new recurring amount
+
+    @property
+    def bills_period(self) -> bool:
+        """The item's own line, which holds the period in the ledger (not a discount)."""
+        return self.type == self.item.kind.type
 
 
 @dataclass
@@ -65,12 +73,20 @@ def payment_method(item: Item, client: Client, default_gateway: str) -> str:
     return item.paymentmethod or client.defaultgateway or default_gateway
 
 
-def make_line(item: Item, start: dt.date, taxed: bool, client: Client, run: Run) -> Line:
+def make_lines(item: Item, start: dt.date, taxed: bool, client: Client, run: Run,
+               priced: Priced | None = None) -> list[Line]:
+    """The item's line for the period from ``start`` and, while a recurring promotion is in
+    force, its discount line (rules §5.10), which is taxed exactly as the item's line is."""
     next_start = item.next_start(start)
-    return Line(item, start, next_start,
-                item.description(start, next_start, run.options.date_format),
-                round_money(item.amount), taxed,
-                payment_method(item, client, run.config.default_gateway))
+    priced = priced or Priced(item.amount)
+    method = payment_method(item, client, run.config.default_gateway)
+    own = Line(item, start, next_start,
+               item.description(start, next_start, run.options.date_format),
+               round_money(priced.amount), taxed, method, item.kind.type, priced.revert_to)
+    if not priced.discount:
+        return [own]
+    return [own, Line(item, start, next_start, priced.description,
+                      round_money(priced.discount), taxed, method, item.kind.promo_type)]
 
 
 def _group_key(line: Line, separate: bool) -> tuple:
@@ -79,11 +95,21 @@ def _group_key(line: Line, separate: bool) -> tuple:
     return key + (line.item.kind.type, line.item.id) if separate else key
 
 
-def plan_client(client: Client, lines: list[Line], run: Run) -> ClientPlan:
+def _line_order(line: Line) -> tuple:
+    # services, addons, domains, billable items; a discount right after its item's line
+    return (line.start, line.paymentmethod, line.item.kind.order, line.item.id,
+            not line.bills_period)
+
+
+def plan_client(client: Client, lines: list[Line], run: Run,
+                riders: list[Line] | None = None) -> ClientPlan:
+    """Group a client's lines into invoices (rules §5.3); ``riders`` (billable items that
+    join the next invoice, §5.9) go on the first of them, by due date."""
     groups: dict[tuple, list[Line]] = {}
-    for line in sorted(lines, key=lambda ln: (ln.start, ln.paymentmethod, ln.item.kind.order,
-                                             ln.item.id)):
+    for line in sorted(lines, key=_line_order):
         groups.setdefault(_group_key(line, client.separateinvoices), []).append(line)
+    if groups and riders:
+        next(iter(groups.values())).extend(riders)
     options = run.options
     rule1, rule2 = None, None
     if pays_tax(options.tax_enabled, client.taxexempt):

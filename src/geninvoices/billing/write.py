@@ -18,8 +18,8 @@ from ..models import own
 from ..models.whmcs import tblclients, tblcredit, tblinvoiceitems, tblinvoices
 from . import mail, numbering, payment
 from .items import Item
-from .kinds import RECURRING
-from .plan import ClientPlan, Invoice
+from .kinds import ALL, RECURRING
+from .plan import ClientPlan, Invoice, Line
 from .run import Run
 
 
@@ -64,15 +64,23 @@ def record_found(conn: Connection, run: Run, items: list[Item]) -> None:
 
 
 def move_dates(conn: Connection, moves: list[tuple[Item, dt.date, dt.date]]) -> None:
-    """Each item's next invoice date from old to new, only where it still is old."""
-    for kind in RECURRING:
-        table = kind.table
-        rows = [{"b_id": i.id, "b_old": old, "b_new": new} for i, old, new in moves
-                if i.kind is kind]
+    """Move each item past its billed period (its next invoice date, or a billable item's
+    count and due date), only where it still stands at that period."""
+    for kind in ALL:
+        rows = [kind.billed_params(i, old, new) for i, old, new in moves if i.kind is kind]
         if rows:
-            conn.execute(update(table).where(table.c.id == bindparam("b_id"),
-                                             table.c.nextinvoicedate == bindparam("b_old"))
-                         .values(nextinvoicedate=bindparam("b_new")), rows)
+            conn.execute(kind.billed_statement(), rows)
+
+
+def end_promotions(conn: Connection, lines: list[Line]) -> None:
+    """A spent promotion (rules §5.10): the item now costs the standard price, and has none."""
+    for kind in RECURRING:
+        rows = [{"b_id": ln.item.id, "b_amount": ln.revert_to} for ln in lines
+                if ln.item.kind is kind and ln.revert_to is not None]
+        if rows:
+            t = kind.table
+            conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+                {kind.amount_column: bindparam("b_amount"), "promoid": 0}), rows)
 
 
 def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Invoice]:
@@ -85,7 +93,9 @@ def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Inv
     _insert_lines(conn, invoices)
     faults.checkpoint("after_lines")
     _ledger_invoice_ids(conn, run, invoices)
-    move_dates(conn, [(ln.item, ln.start, ln.next_start) for inv in invoices for ln in inv.lines])
+    periods = [ln for inv in invoices for ln in inv.lines if ln.bills_period]
+    move_dates(conn, [(ln.item, ln.start, ln.next_start) for ln in periods])
+    end_promotions(conn, periods)
     faults.checkpoint("after_dates")
     _apply_credit(conn, run, plans)
     payment.mark_paid(conn, [i.id for i in invoices if i.paid_by_credit], run.now, run.options)
@@ -108,7 +118,7 @@ def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> Non
 
 def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:
     conn.execute(insert(tblinvoiceitems), [
-        {"invoiceid": inv.id, "userid": inv.userid, "type": ln.item.kind.type,
+        {"invoiceid": inv.id, "userid": inv.userid, "type": ln.type,
          "relid": ln.item.id,
          "description": ln.description, "amount": ln.amount, "taxed": int(ln.taxed),
          "duedate": ln.start, "paymentmethod": ln.paymentmethod, "notes": ""}
@@ -123,7 +133,7 @@ def _ledger_invoice_ids(conn: Connection, run: Run, invoices: list[Invoice]) -> 
                                  lg.c.run_token == run.token)
                  .values(invoiceid=bindparam("b_invoice")), [
         {"b_kind": line.item.kind.type, "b_relid": line.item.id, "b_start": line.start,
-         "b_invoice": inv.id} for inv in invoices for line in inv.lines])
+         "b_invoice": inv.id} for inv in invoices for line in inv.lines if line.bills_period])
 
 
 def _apply_credit(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:

@@ -1,0 +1,133 @@
+"""Recurring promotions (rules §5.10): what a renewal of a promoted service costs and shows.
+
+WHMCS stores an item's recurring amount already discounted while a recurring promotion
+lasts; that stored amount is what the client agreed. While the promotion is in force the
+renewal shows the standard price and a discount line that brings it back to exactly the
+stored amount; once a limited promotion is spent, the standard price alone, and the item is
+moved to it. ``price`` is pure; ``load_facts`` reads what it needs for a chunk in three
+queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Connection, func, select
+
+from ..models.whmcs import tblinvoiceitems, tblpricing, tblpromotions
+from .items import Item
+from .mail import Currency
+from .money import to_money
+
+# tblpricing's column for a service's billing cycle
+PRICE_COLUMNS = {"Monthly": "monthly", "Quarterly": "quarterly",
+                 "Semi-Annually": "semiannually", "Annually": "annually",
+                 "Biennially": "biennially", "Triennially": "triennially"}
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Promotion:
+    id: int
+    code: str
+    type: str  # Percentage, Fixed Amount, Price Override, Free Setup
+    recurring: bool
+    value: Decimal
+    recurfor: int  # renewals after the first invoice; 0: for ever
+
+
+@dataclass(frozen=True)
+class PromoFacts:
+    promotion: Promotion | None  # None: the promoid names no row
+    standard: Decimal | None  # the catalogue price for the item's cycle and currency
+    lines_so_far: int  # the item's own invoice lines before this one
+
+
+@dataclass(frozen=True)
+class Priced:
+    amount: Decimal  # the item's own line
+    discount: Decimal = ZERO  # the discount line (negative); 0: no such line
+    description: str = ""  # of the discount line
+    revert_to: Decimal | None = None  # spent: the item's recurring amount from now on
+    warning: str = ""
+
+
+def price(item: Item, facts: PromoFacts | None, currency: Currency) -> Priced:
+    stored = item.amount
+    if not item.promoid or facts is None:
+        return Priced(stored)
+    promo = facts.promotion
+    if promo is None:
+        return Priced(stored, warning=f"promotion {item.promoid} does not exist; billed at "
+                                      "the stored amount")
+    if not promo.recurring or promo.type == "Free Setup":
+        return Priced(stored)
+    spent = 0 < promo.recurfor < facts.lines_so_far
+    if facts.standard is None:
+        warning = (f"promotion {promo.code!r} is spent but no standard price is known; "
+                   "billed at the stored amount") if spent else ""
+        return Priced(stored, warning=warning)
+    if spent:
+        return Priced(facts.standard, revert_to=facts.standard)
+    if stored >= facts.standard:
+        return Priced(stored)
+    return Priced(facts.standard, stored - facts.standard,
+                  f"Promotional Code: {promo.code} - {_discount_words(promo, currency)}")
+
+
+def _discount_words(promo: Promotion, currency: Currency) -> str:
+    if promo.type == "Percentage":
+        return f"{promo.value.normalize():f}% Recurring Discount"
+    if promo.type == "Price Override":
+        return f"{currency.show(promo.value)} Price Override"
+    return f"{currency.show(promo.value)} Recurring Discount"
+
+
+def load_facts(conn: Connection, items: list[Item],
+               currency_of_client: dict[int, int]) -> dict[tuple[str, int], PromoFacts]:
+    """Facts for the items that carry a promotion, keyed by (kind type, id)."""
+    promoted = [i for i in items if i.promoid]
+    if not promoted:
+        return {}
+    promotions = _promotions(conn, {i.promoid for i in promoted})
+    prices = _prices(conn, {i.definition_id for i in promoted if i.kind.type == "Hosting"})
+    counts = _line_counts(conn, promoted)
+    facts = {}
+    for item in promoted:
+        standard = None
+        column = PRICE_COLUMNS.get(str(item.cycle))
+        row = prices.get((item.definition_id, currency_of_client[item.userid]))
+        if item.kind.type == "Hosting" and column and row is not None:
+            value = to_money(row[column])
+            standard = value if value > 0 else None  # WHMCS stores -1 for "not offered"
+        facts[(item.kind.type, item.id)] = PromoFacts(
+            promotions.get(item.promoid), standard, counts.get((item.kind.type, item.id), 0))
+    return facts
+
+
+def _promotions(conn: Connection, ids: set[int]) -> dict[int, Promotion]:
+    p = tblpromotions
+    return {r.id: Promotion(r.id, (r.code or "").strip(), (r.type or "").strip(),
+                            bool(r.recurring), to_money(r.value or 0), r.recurfor or 0)
+            for r in conn.execute(select(p).where(p.c.id.in_(ids)))}
+
+
+def _prices(conn: Connection, product_ids: set[int]) -> dict[tuple[int, int], dict]:
+    if not product_ids:
+        return {}
+    pr = tblpricing
+    rows = conn.execute(select(pr).where(pr.c.type == "product", pr.c.relid.in_(product_ids)))
+    return {(r.relid, r.currency): dict(r._mapping) for r in rows}
+
+
+def _line_counts(conn: Connection, items: list[Item]) -> dict[tuple[str, int], int]:
+    li = tblinvoiceitems
+    counts = {}
+    for kind_type in {i.kind.type for i in items}:
+        ids = [i.id for i in items if i.kind.type == kind_type]
+        query = (select(li.c.relid, func.count()).where(li.c.type == kind_type,
+                                                         li.c.relid.in_(ids))
+                 .group_by(li.c.relid))
+        counts.update({(kind_type, relid): n for relid, n in conn.execute(query)})
+    return counts

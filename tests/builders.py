@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 
 from geninvoices.models.whmcs import (
     tbladdons,
+    tblbillableitems,
     tblcancelrequests,
     tblclients,
     tblconfiguration,
@@ -17,7 +18,9 @@ from geninvoices.models.whmcs import (
     tbldomains,
     tblhosting,
     tblhostingaddons,
+    tblpricing,
     tblproducts,
+    tblpromotions,
     tbltax,
 )
 
@@ -51,13 +54,13 @@ def make_product(conn, *, name="Shared Hosting", tax=0, paytype="recurring") -> 
 def make_service(conn, *, client, product, amount="10.00", billingcycle="Monthly",
                  regdate=JAN_1, nextduedate=None, nextinvoicedate=None,
                  domain="example.com", paymentmethod="banktransfer",
-                 status="Active") -> int:
+                 status="Active", promoid=0) -> int:
     nextduedate = regdate if nextduedate is None else nextduedate
     nextinvoicedate = nextduedate if nextinvoicedate is None else nextinvoicedate
     return _insert(conn, tblhosting, userid=client, packageid=product, amount=Decimal(amount),
                    billingcycle=billingcycle, regdate=regdate, nextduedate=nextduedate,
                    nextinvoicedate=nextinvoicedate, domain=domain, paymentmethod=paymentmethod,
-                   domainstatus=status)
+                   domainstatus=status, promoid=promoid)
 
 
 def make_addon_product(conn, *, name="Daily Backups", tax=0) -> int:
@@ -106,3 +109,28 @@ def set_config(conn, **settings) -> None:
                          .values(value=str(value)))
         else:
             conn.execute(insert(tblconfiguration).values(setting=key, value=str(value)))
+
+
+ACTIONS = {"noinvoice": 0, "nextcron": 1, "nextinvoice": 2, "duedate": 3, "recur": 4}
+
+
+def make_billable(conn, *, client, description="Consulting", amount="50.00",
+                  action="nextcron", duedate=None, recur=0, recurcycle="", recurfor=0,
+                  invoicecount=0) -> int:
+    return _insert(conn, tblbillableitems, userid=client, description=description,
+                   amount=Decimal(amount), invoiceaction=ACTIONS[action], duedate=duedate,
+                   recur=recur, recurcycle=recurcycle, recurfor=recurfor,
+                   invoicecount=invoicecount, hours=Decimal("1.0"))
+
+
+def make_promotion(conn, *, code="SAVE10", type="Percentage", value="10.00", recurring=1,
+                   recurfor=0) -> int:
+    return _insert(conn, tblpromotions, code=code, type=type, value=Decimal(value),
+                   recurring=recurring, recurfor=recurfor, startdate=D(2025, 1, 1))
+
+
+def make_pricing(conn, *, product, currency, monthly="-1.00", annually="-1.00",
+                 quarterly="-1.00") -> int:
+    return _insert(conn, tblpricing, type="product", relid=product, currency=currency,
+                   monthly=Decimal(monthly), quarterly=Decimal(quarterly),
+                   annually=Decimal(annually))

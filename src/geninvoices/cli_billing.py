@@ -44,14 +44,22 @@ def generate(
     reply = {"result": "success", "numcreated": str(result.numcreated)}
     if client is not None:
         reply["latestinvoiceid"] = str(result.latest_for(client))
+    report = {"billableitems": result.billable_items,
+              "promotionsended": result.promotions_ended, "skipped": result.skipped,
+              "warnings": result.warnings}
     if as_json:
-        typer.echo(json.dumps({**reply, "skipped": result.skipped}))
+        typer.echo(json.dumps({**reply, **report}))
         return
     typer.echo(f"numcreated: {result.numcreated}")
     if client is not None:
         typer.echo(f"latestinvoiceid: {reply['latestinvoiceid']}")
+    typer.echo(f"billable items billed: {result.billable_items}")
+    for item in result.promotions_ended:
+        typer.echo(f"promotion ended: {item} now bills its standard price")
     for line in result.skipped:
         typer.echo(f"skipped: {line}")
+    for line in result.warnings:
+        typer.echo(f"warning: {line}")
 
 
 def mail_send() -> None:

@@ -73,35 +73,17 @@ def decide(item: Item, today: dt.date, options: BillingOptions, *, client_pays_t
     kind = item.kind
     if not kind.eligible_status(item.status, options.continuous) or kind.never_billed(item):
         return SKIP
-    if problem := _bad_data(item):
+    if problem := kind.missing(item) or _negative(item) or kind.check_cycle(item):
         return Decision(False, warning=problem)
     if item.amount == 0 or item.nextduedate is None or item.nextinvoicedate is None:
         return SKIP
-    if not _due(item, today, options, listed):
+    if not kind.is_due(item, today, options, listed):
         return SKIP
     return Decision(True, taxed=client_pays_tax and kind.taxed(item, options))
 
 
-def _bad_data(item: Item) -> str:
-    if problem := item.kind.missing(item):
-        return problem
-    if item.amount < 0:
-        return f"negative amount {item.amount}"
-    try:
-        item.kind.months(item.cycle)
-    except cycles.UnknownCycle:
-        return item.kind.bad_cycle(item)
-    return ""
-
-
-def _due(item: Item, today: dt.date, options: BillingOptions, listed: bool) -> bool:
-    paid_up = item.nextinvoicedate == item.nextduedate
-    if not options.continuous and not paid_up:
-        return False  # something invoiced earlier is still unpaid
-    if listed and paid_up:
-        return True  # "create a renewal invoice early" for an item asked for by id (rules §4)
-    lead = item.kind.lead_days(item, options)
-    return item.nextinvoicedate <= today + dt.timedelta(days=lead)
+def _negative(item: Item) -> str:
+    return f"negative amount {item.amount}" if item.amount < 0 else ""
 
 
 def warning_text(item: Item, problem: str) -> str:

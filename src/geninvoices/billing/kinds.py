@@ -181,10 +181,12 @@ class BillableKind(Kind):
         if ids is not None:
             return false()  # they have no id array in GenInvoices: a listing leaves them
         b = self.table
+        # an unset due date is loaded too, to be reported as bad data (rules §5.8)
+        due = or_(in_window(b.c.duedate, limit), b.c.duedate.is_(None),
+                  b.c.duedate < EARLIEST)
         return or_(and_(b.c.invoiceaction == NEXT_CRON, b.c.invoicecount == 0),
-                   and_(b.c.invoiceaction == ON_DUE_DATE, b.c.invoicecount == 0,
-                        in_window(b.c.duedate, limit)),
-                   and_(b.c.invoiceaction == RECUR, in_window(b.c.duedate, limit),
+                   and_(b.c.invoiceaction == ON_DUE_DATE, b.c.invoicecount == 0, due),
+                   and_(b.c.invoiceaction == RECUR, due,
                         or_(b.c.recurfor == 0, b.c.invoicecount < b.c.recurfor)))
 
     def eligible_status(self, status: str, continuous: bool) -> bool:

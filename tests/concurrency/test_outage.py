@@ -114,8 +114,11 @@ def test_database_gone_mid_run(fresh_db, engine_of, tmp_path, backend):
 
 
 def _sqlite_file_gone(url: str, tmp_path) -> None:
-    """SQLite has no server to lose: a database file that cannot be opened is the outage."""
-    gone = f"sqlite:///{tmp_path / 'no-such-dir' / 'geninvoices.db'}"
-    run = cli(gone, "generate", "--date", TODAY.isoformat())
+    """SQLite has no server to lose (a held lock is its "busy", tests/engine/test_locks.py).
+    A database file that is not there is a setup error a retry cannot fix: exit 1, with the
+    command that fixes it, and no empty file created in its place."""
+    missing = tmp_path / "no-such-dir" / "geninvoices.db"
+    run = cli(f"sqlite:///{missing}", "generate", "--date", TODAY.isoformat())
     _, err = run.communicate(timeout=120)
-    assert run.returncode == 75 and err.startswith("error: Database unavailable, please retry")
+    assert run.returncode == 1 and "geninvoices migrate" in err, err
+    assert not missing.exists()

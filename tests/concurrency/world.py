@@ -17,6 +17,7 @@ from geninvoices.db import transaction
 from geninvoices.models import own
 from geninvoices.models.whmcs import (
     tbladdons,
+    tblbillableitems,
     tblclients,
     tblcredit,
     tblcurrencies,
@@ -25,7 +26,9 @@ from geninvoices.models.whmcs import (
     tblhostingaddons,
     tblinvoiceitems,
     tblinvoices,
+    tblpricing,
     tblproducts,
+    tblpromotions,
 )
 from tests.builders import set_config
 
@@ -36,7 +39,9 @@ FIRST_NUMBER = 1000
 
 def build_world(engine, clients: int, *, seed: int = 7) -> int:
     """``clients`` clients with five due items each (services, an addon, a domain); some with
-    credit, some with separate invoices; custom numbering on. Returns the item count."""
+    credit, some with separate invoices; custom numbering on; billable items of every
+    invoice action and services under recurring promotions (rules §5.9, §5.10), one of
+    them spent. Returns the item count."""
     rng = random.Random(seed)
     cfg = {"TaxCustomInvoiceNumbering": "on", "TaxCustomInvoiceNumberFormat": NUMBER_FORMAT,
            "TaxNextCustomInvoiceNumber": str(FIRST_NUMBER), "CreateInvoiceDaysBefore": "14"}
@@ -81,11 +86,54 @@ def build_world(engine, clients: int, *, seed: int = 7) -> int:
                              "amount": Decimal("1.00"), "billingcycle": "Monthly",
                              "regdate": day, "nextduedate": day, "nextinvoicedate": day,
                              "domainstatus": "Suspended", "paymentmethod": ""})
+        _promote(conn, services)
+        billables = _billables(clients)
         conn.execute(insert(tblhosting), services)
         conn.execute(insert(tblhostingaddons), addons)
         conn.execute(insert(tbldomains), domains)
+        conn.execute(insert(tblbillableitems), billables)
     _fix_sequences(engine)
-    return len(services) + len(addons) + len(domains)
+    return len(services) + len(addons) + len(domains) + len(billables)
+
+
+def _promote(conn, services: list[dict]) -> None:
+    """Every sixth client's first service is under a recurring promotion: 10% for ever, or
+    one renewal (spent at once: its first invoice is taken as already made)."""
+    conn.execute(insert(tblpromotions), [
+        {"id": 1, "code": "TENOFF", "type": "Percentage", "recurring": 1,
+         "value": Decimal("10.00"), "recurfor": 0, "startdate": dt.date(2025, 1, 1)},
+        {"id": 2, "code": "ONCE", "type": "Fixed Amount", "recurring": 1,
+         "value": Decimal("1.00"), "recurfor": 1, "startdate": dt.date(2025, 1, 1)}])
+    conn.execute(insert(tblpricing), [
+        {"type": "product", "relid": p, "currency": 1, "monthly": Decimal("20.00"),
+         "quarterly": Decimal("60.00"), "annually": Decimal("240.00")} for p in (1, 2)])
+    spent = []
+    for row in services:
+        if row["userid"] % 6 == 0 and row["id"] % 10 == 0:
+            row["promoid"] = 1 + (row["userid"] % 12 == 0)
+            if row["promoid"] == 2:  # its first invoice and one renewal are behind it
+                spent += [{"invoiceid": 0, "userid": row["userid"], "type": "Hosting",
+                           "relid": row["id"], "description": "earlier", "amount": row["amount"],
+                           "duedate": dt.date(2020, month, 1)} for month in (1, 2)]
+    conn.execute(insert(tblinvoiceitems), spent)
+
+
+def _billables(clients: int) -> list[dict]:
+    """nextcron for every third client, a monthly item for three periods for every fourth
+    (monthly, so that a second run the same day finds its next period outside the window and
+    any number of runs bill what one run bills), a rider for every fifth, and an item never
+    to invoice for every seventh."""
+    rows, due = [], TODAY + dt.timedelta(days=4)
+    for c in range(1, clients + 1):
+        for action, every, applies in ((1, 0, c % 3 == 0), (4, 1, c % 4 == 0),
+                                       (2, 0, c % 5 == 0), (0, 0, c % 7 == 0)):
+            if applies:
+                rows.append({"userid": c, "description": f"Work {action} for {c}",
+                             "amount": Decimal("15.00"), "invoiceaction": action,
+                             "recur": every, "recurcycle": "Months" if every else "",
+                             "recurfor": 3 if every else 0, "duedate": due,
+                             "invoicecount": 0, "hours": Decimal("1.0")})
+    return rows
 
 
 def _fix_sequences(engine) -> None:
@@ -94,7 +142,7 @@ def _fix_sequences(engine) -> None:
         return
     with transaction(engine) as conn:
         for table in (tblcurrencies, tblproducts, tbladdons, tblclients, tblhosting,
-                      tblhostingaddons, tbldomains):
+                      tblhostingaddons, tbldomains, tblpromotions):
             conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                 f"(SELECT MAX(id) FROM {table.name}))")
@@ -124,6 +172,11 @@ def snapshot(engine) -> dict:
                                                  tblhostingaddons.c.nextinvoicedate)).all()),
             "domains": sorted(conn.execute(select(tbldomains.c.id, tbldomains.c.nextduedate,
                                                   tbldomains.c.nextinvoicedate)).all()),
+            "promotions": sorted(conn.execute(select(tblhosting.c.id, tblhosting.c.amount,
+                                                     tblhosting.c.promoid)).all()),
+            "billable_items": sorted(conn.execute(select(
+                tblbillableitems.c.description, tblbillableitems.c.invoicecount,
+                tblbillableitems.c.duedate)).all()),
             "credit": sorted((r.id, str(r.credit)) for r in conn.execute(
                 select(tblclients.c.id, tblclients.c.credit))),
             "credit_rows": Counter((r.clientid, str(r.amount), key.get(r.relid)) for r in

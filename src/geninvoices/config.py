@@ -6,6 +6,7 @@ their own ``Settings`` and pass it down, so nothing reads the environment at imp
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     testing: bool = False
+    # tests only, inert unless testing: the day the API bills as of (months in one test)
+    test_today: dt.date | None = None
 
     # front door (rules §1 and §2)
     access_key: str = ""

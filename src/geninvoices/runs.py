@@ -28,6 +28,8 @@ def utcnow() -> dt.datetime:
 
 def today_in(settings: Settings) -> dt.date:
     """Today in the configured zone (rules §5), or the server's local zone when none is set."""
+    if settings.testing and settings.test_today is not None:
+        return settings.test_today
     if settings.timezone:
         return dt.datetime.now(ZoneInfo(settings.timezone)).date()
     return dt.date.today()

@@ -103,3 +103,55 @@ def test_adopted_whmcs_database_is_billed_and_whmcs_periods_are_not_rebilled(whm
         assert datepaid == "0000-00-00 00:00:00"
     finally:
         engine.dispose()
+
+
+# Billable items and a promotion as WHMCS stores them: recurcycle text always given, a zero
+# due date for an item to bill on the next run, a promotion with its NOT NULL text columns.
+WHMCS_BILLABLES = """
+INSERT INTO tblbillableitems (id, userid, description, hours, amount, recur, recurcycle,
+  recurfor, invoiceaction, unit, duedate, invoicecount)
+  VALUES (7, 1, 'Migration work', 2.0, 80.00, 0, '', 0, 1, 0, '0000-00-00', 0),
+  (8, 1, 'Monitoring', 1.0, 5.00, 1, 'Months', 6, 4, 0, '2026-03-31', 2),
+  (9, 1, 'Old one-off', 1.0, 9.00, 0, '', 0, 3, 0, '2026-01-10', 1),
+  (10, 1, 'Not to invoice', 1.0, 9.00, 0, '', 0, 0, 0, '2026-03-20', 0);
+INSERT INTO tblpromotions (id, code, type, recurring, value, cycles, appliesto, requires,
+  requiresexisting, startdate, expirationdate, maxuses, uses, lifetimepromo, applyonce,
+  newsignups, existingclient, onceperclient, recurfor, upgrades, upgradeconfig, notes)
+  VALUES (3, 'VPS25', 'Percentage', 1, 25.00, '', '1', '', 0, '2025-01-01', NULL, 0, 1, 0, 0,
+  0, 0, 0, 0, 0, '', '');
+INSERT INTO tblpricing (type, currency, relid, msetupfee, qsetupfee, ssetupfee, asetupfee,
+  bsetupfee, tsetupfee, monthly, quarterly, semiannually, annually, biennially, triennially)
+  VALUES ('product', 1, 1, 0, 0, 0, 0, 0, 0, 40.00, -1, -1, -1, -1, -1);
+UPDATE tblhosting SET promoid = 3 WHERE id = 2;
+"""
+
+
+def test_adopted_whmcs_database_bills_its_billable_items_and_promotions(whmcs_url):
+    engine = make_engine(whmcs_url)
+    try:
+        with engine.begin() as conn:
+            for sql in WHMCS_BILLABLES.split(";"):
+                if sql.strip():
+                    conn.execute(text(sql))
+        migrate(engine, adopt=True)
+        result = run(engine, TODAY)
+        # three due dates, three invoices (rules §5.3): 20 March (today), 25 and 31 March
+        assert result.numcreated == 3 and result.skipped == [] and result.billable_items == 2
+        new = {i["id"]: i for i in invoices(engine) if i["id"] not in (499, 500)}
+        got = [(ln["type"], ln["relid"], ln["amount"], new[ln["invoiceid"]]["duedate"])
+               for ln in lines(engine) if ln["invoiceid"] in new]
+        assert sorted(got) == [("Hosting", 2, Decimal("40.00"), D(2026, 3, 25)),
+                               ("Item", 7, Decimal("80.00"), TODAY),
+                               ("Item", 8, Decimal("5.00"), D(2026, 3, 31)),
+                               ("PromoHosting", 2, Decimal("-10.00"), D(2026, 3, 25))]
+        assert sorted(i["total"] for i in new.values()) == [
+            Decimal("5.00"), Decimal("30.00"), Decimal("80.00")]
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id, invoicecount, CAST(duedate AS CHAR) FROM tblbillableitems "
+                "ORDER BY id").all()
+        assert [tuple(r) for r in rows] == [(7, 1, "0000-00-00"), (8, 3, "2026-04-30"),
+                                            (9, 1, "2026-01-10"), (10, 0, "2026-03-20")]
+        assert run(engine, TODAY).numcreated == 0
+    finally:
+        engine.dispose()

@@ -171,6 +171,33 @@ def test_generate_with_date_and_json(url, tmp_path):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
+def test_generate_reports_billable_items_and_ended_promotions(url):
+    engine = make_engine(url)
+    from geninvoices.db import transaction
+    from tests import builders as b
+    with transaction(engine) as conn:
+        currency = b.make_currency(conn)
+        cid = b.make_client(conn)
+        pid = b.make_product(conn)
+        b.make_pricing(conn, product=pid, currency=currency, monthly="10.00")
+        gone = b.make_service(conn, client=cid, product=pid, amount="9.00", promoid=4242)
+        spent = b.make_service(conn, client=cid, product=pid, amount="9.00",
+                               promoid=b.make_promotion(conn, recurfor=1))
+        conn.execute(insert(whmcs.tblinvoiceitems), [
+            {"invoiceid": 0, "userid": cid, "type": "Hosting", "relid": spent,
+             "description": "earlier", "amount": Decimal("9.00"), "duedate": day}
+            for day in (b.D(2025, 11, 1), b.D(2025, 12, 1))])
+        b.make_billable(conn, client=cid, action="nextcron")
+    engine.dispose()
+    out = gi(url, "generate", "--date", "2025-12-25", "--json", "--no-emails")
+    reply = json.loads(out.stdout)
+    assert (reply["numcreated"], reply["billableitems"]) == ("2", 1), out.stderr
+    assert reply["promotionsended"] == [f"service {spent}"]
+    assert [w for w in reply["warnings"] if f"service {gone}" in w and "4242" in w]
+    text = gi(url, "generate", "--date", "2025-12-25", "--no-emails").stdout
+    assert text.splitlines() == ["numcreated: 0", "billable items billed: 0"]
+
+
 def test_migrate_adopt_and_add_indexes_on_a_whmcs_database(server_dbs):
     url = server_dbs["mariadb"].create()
     load_whmcs_schema(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -158,9 +159,16 @@ def test_generate_with_date_and_json(url, tmp_path):
         b.make_service(conn, client=cid, product=pid, billingcycle="Fortnightly",
                        regdate=b.D(2026, 1, 1))
     engine.dispose()
+    preview = gi(url, "generate", "--date", "2025-12-25", "--dry-run", "--json")
+    assert preview.returncode == 3, preview.stderr  # it shows the skipped item too
+    shown = json.loads(preview.stdout)
+    assert shown["dryrun"] is True and len(shown["invoices"]) == 1
+    assert shown["invoices"][0]["items"][0]["periodstart"] == "2026-01-01"
+    table = gi(url, "generate", "--date", "2025-12-25", "--dry-run")
+    assert "1 invoice(s) would be created; nothing written" in table.stdout
     out = gi(url, "generate", "--date", "2025-12-25", "--client", str(cid), "--json",
              "--no-emails")
-    assert out.returncode == 0, out.stderr
+    assert out.returncode == 3, out.stderr  # billed, but an item was skipped
     reply = json.loads(out.stdout)
     assert (reply["result"], reply["numcreated"]) == ("success", "1")
     assert reply["latestinvoiceid"] != "0" and "Fortnightly" in reply["skipped"][0]
@@ -169,6 +177,27 @@ def test_generate_with_date_and_json(url, tmp_path):
     assert gi(url, "generate", "--client", "9999").returncode == 1
     bad = gi(url, "generate", "--date", "2025-13-01")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    for far in ("9999-12-31", "0001-01-01"):
+        assert "out of range" in one_error_line(gi(url, "generate", "--date", far), 2)
+
+
+def test_generate_shows_progress_on_a_terminal_and_one_summary_off_it(url):
+    import pty
+    env = {**os.environ, "GENINVOICES_DATABASE_URL": url, "COLUMNS": "100"}
+    leader, follower = pty.openpty()
+    run = subprocess.run([sys.executable, "-m", "geninvoices.cli", "generate", "--date",
+                          "2025-12-25"], env=env, stdout=follower, stderr=follower,
+                         timeout=120)
+    os.close(follower)
+    seen = b""
+    with contextlib.suppress(OSError):
+        while chunk := os.read(leader, 65536):
+            seen += chunk
+    os.close(leader)
+    assert run.returncode == 0 and b"numcreated: 0" in seen
+    assert b"billing" in seen and b"clients" in seen  # rich's bar, drawn on the terminal
+    piped = gi(url, "generate", "--date", "2025-12-25")
+    assert b"clients" not in piped.stdout.encode() and piped.stdout.startswith("numcreated")
 
 
 def test_generate_reports_billable_items_and_ended_promotions(url):

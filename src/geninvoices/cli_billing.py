@@ -3,55 +3,82 @@ Registered, with the one-line error handling, by ``cli.py``."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import outbox
 from .billing.due import Selection
 from .cli_support import database, settings
-from .runs import gen_invoices
+from .runs import gen_invoices, preview
+
+MAX_ID = 2_147_483_647  # WHMCS's ids are int(10)
+# a date the engine can add lead days and whole cycles to without leaving the calendar
+EARLIEST_RUN, LATEST_RUN = dt.date(1970, 1, 1), dt.date(9000, 12, 31)
 
 
 def parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    if not EARLIEST_RUN <= day <= LATEST_RUN:
+        raise typer.BadParameter(f"{value} is out of range; use a date from "
+                                 f"{EARLIEST_RUN} to {LATEST_RUN}")
+    return day
+
+
+EXIT_SKIPPED = 3  # billed what it could; some items were skipped as bad data (see the list)
 
 
 def generate(
-    client: Annotated[int | None, typer.Option("--client", min=1, help="only this client")] = None,
-    service: Annotated[list[int] | None, typer.Option("--service", min=1)] = None,
-    domain: Annotated[list[int] | None, typer.Option("--domain", min=1)] = None,
-    addon: Annotated[list[int] | None, typer.Option("--addon", min=1)] = None,
+    client: Annotated[int | None, typer.Option("--client", min=1, max=MAX_ID,
+                                               help="only this client")] = None,
+    service: Annotated[list[int] | None, typer.Option("--service", min=1, max=MAX_ID)] = None,
+    domain: Annotated[list[int] | None, typer.Option("--domain", min=1, max=MAX_ID)] = None,
+    addon: Annotated[list[int] | None, typer.Option("--addon", min=1, max=MAX_ID)] = None,
     no_emails: Annotated[bool, typer.Option("--no-emails")] = False,
     date: Annotated[str | None, typer.Option("--date", help="bill as of YYYY-MM-DD")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=(
+        "show what would be billed; write nothing"))] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Bill everything due (or exactly the listed items), as the GenInvoices action does."""
+    """Bill everything due (or exactly the listed items), as the GenInvoices action does.
+    Exit 0 when all went well, 3 when items were skipped as bad data (listed)."""
     s = settings()
     selection = Selection.of(client, service or None, domain or None, addon or None)
-    with database(s) as engine:
+    with database(s) as engine, _progress(enabled=not as_json) as progress:
         result = gen_invoices(engine, s, selection, today=parse_date(date),
-                              emails=not no_emails)
+                              emails=not no_emails, dry_run=dry_run, progress=progress)
     reply = {"result": "success", "numcreated": str(result.numcreated)}
     if client is not None:
         reply["latestinvoiceid"] = str(result.latest_for(client))
-    report = {"billableitems": result.billable_items,
+    report = {"invoiceids": result.invoice_ids, "billableitems": result.billable_items,
               "promotionsended": result.promotions_ended, "skipped": result.skipped,
               "warnings": result.warnings}
-    if as_json:
+    if dry_run:
+        _show_preview(result, reply, as_json)
+    elif as_json:
         typer.echo(json.dumps({**reply, **report}))
-        return
+    else:
+        _summary(result, reply)
+    if result.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def _summary(result, reply: dict) -> None:
     typer.echo(f"numcreated: {result.numcreated}")
-    if client is not None:
+    if "latestinvoiceid" in reply:
         typer.echo(f"latestinvoiceid: {reply['latestinvoiceid']}")
     typer.echo(f"billable items billed: {result.billable_items}")
     for item in result.promotions_ended:
@@ -60,6 +87,47 @@ def generate(
         typer.echo(f"skipped: {line}")
     for line in result.warnings:
         typer.echo(f"warning: {line}")
+
+
+def _show_preview(result, reply: dict, as_json: bool) -> None:
+    invoices = preview(result)
+    if as_json:
+        typer.echo(json.dumps({**reply, "dryrun": True, "invoices": invoices,
+                               "skipped": result.skipped, "warnings": result.warnings},
+                              default=str))
+        return
+    table = Table("client", "due", "method", "item", "period", "amount", "taxed",
+                  title=f"dry run: {len(invoices)} invoice(s) would be created; nothing written")
+    for inv in invoices:
+        for n, item in enumerate(inv["items"]):
+            head = (f"{inv['clientid']} {inv['client']}", inv["duedate"],
+                    inv["paymentmethod"]) if n == 0 else ("", "", "")
+            table.add_row(*map(escape, head), escape(item["description"]),
+                          f"{item['periodstart']} - {item['periodend']}", str(item["amount"]),
+                          "yes" if item["taxed"] else "")
+        table.add_row("", "", "", f"subtotal {inv['subtotal']}  tax {inv['tax']}  tax2 "
+                      f"{inv['tax2']}  credit {inv['credit']}", "", f"total {inv['total']}",
+                      "", end_section=True)
+    Console(width=160).print(table)
+    for line in result.skipped:
+        typer.echo(f"skipped: {line}")
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool):
+    """A progress bar on a terminal (clients, invoices, rate); nothing otherwise."""
+    if not (enabled and sys.stdout.isatty()):
+        yield None
+        return
+    columns = (TextColumn("billing"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("clients, {task.fields[invoices]} invoices"),
+               TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("billing", total=None, invoices=0)
+
+        def update(done: int, total: int, invoices: int) -> None:
+            bar.update(task, completed=done, total=total, invoices=invoices)
+        yield update
 
 
 def mail_send() -> None:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from . import outbox
+from .billing.cycles import period_end
 from .billing.due import Selection
 from .billing.generator import RunResult, generate
 from .billing.run import RunConfig
@@ -35,19 +36,46 @@ def today_in(settings: Settings) -> dt.date:
     return dt.date.today()
 
 
-def run_config(settings: Settings, *, today: dt.date | None = None,
-               emails: bool = True) -> RunConfig:
-    return RunConfig(today=today or today_in(settings), now=utcnow(), emails=emails,
-                     default_gateway=settings.default_gateway, mail_from=settings.mail_from,
-                     chunk_size=settings.chunk_size)
+def run_config(settings: Settings, *, today: dt.date | None = None, emails: bool = True,
+               dry_run: bool = False, progress=None) -> RunConfig:
+    return RunConfig(today=today or today_in(settings), now=utcnow(),
+                     emails=emails and not dry_run, default_gateway=settings.default_gateway,
+                     mail_from=settings.mail_from, chunk_size=settings.chunk_size,
+                     dry_run=dry_run, progress=progress)
 
 
 def gen_invoices(engine: Engine, settings: Settings, selection: Selection, *,
-                 today: dt.date | None = None, emails: bool = True) -> RunResult:
-    result = generate(engine, selection, run_config(settings, today=today, emails=emails))
-    if emails:
+                 today: dt.date | None = None, emails: bool = True, dry_run: bool = False,
+                 progress=None) -> RunResult:
+    config = run_config(settings, today=today, emails=emails, dry_run=dry_run,
+                        progress=progress)
+    result = generate(engine, selection, config)
+    if config.emails:
         send_after_commit(engine, settings, result)
     return result
+
+
+def _period_end(line) -> dt.date:
+    # a one-off billable item's "period" is its due date alone
+    return period_end(line.start, line.next_start) if line.next_start > line.start \
+        else line.start
+
+
+def preview(result: RunResult) -> list[dict]:
+    """A dry run's invoices as plain data, for the API and the command line (rules §4)."""
+    return [{
+        "clientid": plan.client.id,
+        "client": f"{plan.client.firstname} {plan.client.lastname}".strip()
+                  or plan.client.companyname,
+        "duedate": invoice.duedate.isoformat(), "paymentmethod": invoice.paymentmethod,
+        "subtotal": invoice.tax.subtotal, "tax": invoice.tax.tax, "tax2": invoice.tax.tax2,
+        "credit": invoice.credit, "total": invoice.total,
+        "items": [{"type": line.type, "relid": line.item.id,
+                   "description": line.description, "amount": line.amount,
+                   "taxed": int(line.taxed), "periodstart": line.start.isoformat(),
+                   "periodend": _period_end(line).isoformat()}
+                  for line in invoice.lines],
+    } for plan in result.previews for invoice in plan.invoices]
 
 
 def send_after_commit(engine: Engine, settings: Settings, result: RunResult) -> None:

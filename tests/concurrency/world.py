@@ -115,7 +115,8 @@ def _promote(conn, services: list[dict]) -> None:
                 spent += [{"invoiceid": 0, "userid": row["userid"], "type": "Hosting",
                            "relid": row["id"], "description": "earlier", "amount": row["amount"],
                            "duedate": dt.date(2020, month, 1)} for month in (1, 2)]
-    conn.execute(insert(tblinvoiceitems), spent)
+    if spent:
+        conn.execute(insert(tblinvoiceitems), spent)
 
 
 def _billables(clients: int) -> list[dict]:

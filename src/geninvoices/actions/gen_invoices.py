@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..billing.due import Selection
 from ..runs import gen_invoices as run_gen_invoices
+from ..runs import preview
 from .params import ActionParams, IdList, PhpBool, WholeNumber, parse
 from .registry import Context, action
 
@@ -14,14 +15,21 @@ class Params(ActionParams):
     serviceids: IdList | None = None
     domainids: IdList | None = None
     addonids: IdList | None = None
+    dryrun: PhpBool = False  # our extension: what a run would create, writing nothing
 
 
 @action("GenInvoices")
 def gen_invoices(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
     selection = Selection.of(p.clientid, p.serviceids, p.domainids, p.addonids)
-    result = run_gen_invoices(ctx.engine, ctx.settings, selection, emails=not p.noemails)
+    result = run_gen_invoices(ctx.engine, ctx.settings, selection, emails=not p.noemails,
+                              dry_run=p.dryrun)
     reply = {"numcreated": str(result.numcreated)}
     if p.clientid is not None:
         reply["latestinvoiceid"] = str(result.latest_for(p.clientid))
+    if p.dryrun:
+        invoices = preview(result)
+        reply.update(dryrun="1", wouldcreate=str(len(invoices)),
+                     invoices={"invoice": [{**i, "items": {"item": i["items"]}}
+                                           for i in invoices]})
     return reply

@@ -87,11 +87,13 @@ def candidate_clients(conn: Connection, limit: dt.date, selection: Selection) ->
     return list(conn.execute(select(query.c.userid).order_by(query.c.userid)).scalars())
 
 
-def lock_clients(conn: Connection, ids: list[int], *, wait: bool) -> dict[int, Client]:
+def lock_clients(conn: Connection, ids: list[int], *, wait: bool,
+                 lock: bool = True) -> dict[int, Client]:
     """Lock whole clients for this transaction. A scan skips clients another run holds
-    (it bills them); a run for one named client waits, up to the lock timeout."""
+    (it bills them); a run for one named client waits, up to the lock timeout. A preview
+    (``lock=False``) only reads them."""
     query = select(tblclients).where(tblclients.c.id.in_(ids)).order_by(tblclients.c.id)
-    if conn.dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE already holds the database
+    if lock and conn.dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE holds the database
         query = query.with_for_update(skip_locked=not wait)
     return {row.id: _client(row) for row in conn.execute(query)}
 

@@ -22,7 +22,7 @@ from ..models.whmcs import tblclients
 from . import due, promotions, write
 from .items import Item, decide, pays_tax, warning_text
 from .kinds import BILLABLE
-from .plan import Invoice, Line, make_lines, plan_client
+from .plan import ClientPlan, Invoice, Line, make_lines, plan_client
 from .promotions import Priced
 from .run import Run, RunConfig, start_run
 
@@ -36,6 +36,7 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)  # billed, but worth a look
     billable_items: int = 0  # billable item lines written (rules §5.9)
     promotions_ended: list[str] = field(default_factory=list)  # items moved off (§5.10)
+    previews: list[ClientPlan] = field(default_factory=list)  # a dry run's plans, unwritten
 
     @property
     def numcreated(self) -> int:
@@ -72,11 +73,26 @@ def generate(engine: Engine, selection: due.Selection, config: RunConfig) -> Run
         run = start_run(conn, config)
         client_ids = due.candidate_clients(conn, run.lead_limit(), selection)
     for start in range(0, len(client_ids), config.chunk_size):
-        with transaction(engine) as conn:
-            _bill_chunk(conn, run, selection, client_ids[start:start + config.chunk_size],
-                        result)
+        chunk_ids = client_ids[start:start + config.chunk_size]
+        with transaction(engine, write=not config.dry_run) as conn:
+            if config.dry_run:
+                _preview_chunk(conn, run, selection, chunk_ids, result)
+            else:
+                _bill_chunk(conn, run, selection, chunk_ids, result)
         faults.checkpoint("after_commit")
+        if config.progress is not None:
+            config.progress(start + len(chunk_ids), len(client_ids), result.numcreated)
     return result
+
+
+def _preview_chunk(conn: Connection, run: Run, selection: due.Selection,
+                   client_ids: list[int], result: RunResult) -> None:
+    """What ``_bill_chunk`` would write, planned by the same code, with no lock, claim or
+    write: every period not billed yet counts as claimed."""
+    clients = due.lock_clients(conn, client_ids, wait=False, lock=False)
+    if clients:
+        chunk = _due_in(conn, run, selection, clients, result)
+        result.previews += _plans(run, chunk, _every_period)
 
 
 def _bill_chunk(conn: Connection, run: Run, selection: due.Selection, client_ids: list[int],
@@ -160,7 +176,17 @@ def _bill(conn: Connection, run: Run, chunk: _Chunk) -> list[Invoice]:
     for client_id in chunk.clients:
         faults.fail_if("write_client", client_id)
     write.record_found(conn, run, chunk.found)
-    claimed = write.claim(conn, run, [i for i, _, _ in chunk.fresh])
+    plans = _plans(run, chunk, lambda items: write.claim(conn, run, items))
+    return write.write_plans(conn, run, plans)
+
+
+def _every_period(items: list[Item]) -> set[tuple]:
+    return {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+
+
+def _plans(run: Run, chunk: _Chunk, claim) -> list[ClientPlan]:
+    """The clients' invoices for the periods ``claim`` grants (it returns their keys)."""
+    claimed = claim([i for i, _, _ in chunk.fresh])
     lines: dict[int, list[Line]] = {}
     for item, taxed, priced in chunk.fresh:
         if (item.kind.type, item.id, item.nextinvoicedate) not in claimed:
@@ -168,14 +194,13 @@ def _bill(conn: Connection, run: Run, chunk: _Chunk) -> list[Invoice]:
         client = chunk.clients[item.userid]
         lines.setdefault(item.userid, []).extend(
             make_lines(item, item.nextinvoicedate, taxed, client, run, priced))
-    riders = _rider_lines(conn, run, chunk, lines)
-    plans = [plan_client(chunk.clients[cid], client_lines, run, riders.get(cid))
-             for cid, client_lines in sorted(lines.items())]
-    return write.write_plans(conn, run, plans)
+    riders = _rider_lines(run, chunk, lines, claim)
+    return [plan_client(chunk.clients[cid], client_lines, run, riders.get(cid))
+            for cid, client_lines in sorted(lines.items())]
 
 
-def _rider_lines(conn: Connection, run: Run, chunk: _Chunk,
-                 lines: dict[int, list[Line]]) -> dict[int, list[Line]]:
+def _rider_lines(run: Run, chunk: _Chunk, lines: dict[int, list[Line]],
+                 claim) -> dict[int, list[Line]]:
     """Billable items that join a client's first new invoice (rules §5.9), dated by their
     own due date or that invoice's, and claimed in the ledger like any period."""
     dated = []
@@ -184,7 +209,7 @@ def _rider_lines(conn: Connection, run: Run, chunk: _Chunk,
             first_due = min(line.start for line in lines[item.userid])
             day = item.stored_duedate or first_due
             dated.append((replace(item, nextinvoicedate=day, nextduedate=day), taxed))
-    claimed = write.claim(conn, run, [i for i, _ in dated])
+    claimed = claim([i for i, _ in dated])
     riders: dict[int, list[Line]] = {}
     for item, taxed in dated:
         if (item.kind.type, item.id, item.nextinvoicedate) in claimed:

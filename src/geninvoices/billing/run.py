@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -26,6 +27,9 @@ class RunConfig:
     default_gateway: str = ""  # when neither the item nor the client names one
     mail_from: str = "billing@localhost"
     chunk_size: int = 200
+    dry_run: bool = False  # plan everything, write nothing (a preview)
+    # called after each chunk with (clients done, clients in all, invoices so far)
+    progress: Callable[[int, int, int], None] | None = None
 
 
 @dataclass(frozen=True)

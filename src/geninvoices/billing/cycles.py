@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
 from dateutil.relativedelta import relativedelta
 
@@ -45,7 +46,13 @@ def advance(date_: dt.date, months: int, regdate: dt.date | None) -> dt.date:
     anchor = date_.day
     if regdate is not None and is_month_end(date_) and regdate.day > date_.day:
         anchor = regdate.day
-    # relativedelta clamps a day past the month's end to its last day
+    return _months_on(date_, months, anchor)
+
+
+@functools.lru_cache(maxsize=4096)
+def _months_on(date_: dt.date, months: int, anchor: int) -> dt.date:
+    # relativedelta clamps a day past the month's end to its last day. A run advances
+    # thousands of items from the same few dates: remembered, each is computed once.
     return date_ + relativedelta(months=months, day=anchor)
 
 

@@ -199,16 +199,23 @@ class Billed:
 
 
 def already_billed(conn: Connection, items: list[Item]) -> Billed:
-    """Our ledger of billed periods, and WHMCS's own invoice lines for the same items."""
+    """Our ledger of billed periods, and WHMCS's own invoice lines, for exactly the periods
+    these items are about to bill: the lookups read those periods only, through the unique
+    key and the (type, relid, duedate) index, so their cost does not grow with history."""
     if not items:
         return Billed(set(), set())
-    by_kind: dict[str, list[int]] = {}
-    for item in items:
-        by_kind.setdefault(item.kind.type, []).append(item.id)
+    wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    by_kind: dict[str, tuple[set[int], set[dt.date]]] = {}
+    for kind, relid, start in wanted:
+        ids, starts = by_kind.setdefault(kind, (set(), set()))
+        ids.add(relid)
+        starts.add(start)
     lg, li = own.ledger, tblinvoiceitems
-    ledger = select(lg.c.kind, lg.c.relid, lg.c.period_start).where(
-        or_(*(and_(lg.c.kind == k, lg.c.relid.in_(ids)) for k, ids in by_kind.items())))
-    lines = select(li.c.type, li.c.relid, li.c.duedate).where(
-        or_(*(and_(li.c.type == k, li.c.relid.in_(ids)) for k, ids in by_kind.items())))
-    return Billed({(k, r, d) for k, r, d in conn.execute(ledger)},
-                  {(k, r, d) for k, r, d in conn.execute(lines) if d is not None})
+    ledger = select(lg.c.kind, lg.c.relid, lg.c.period_start).where(or_(*(
+        and_(lg.c.kind == k, lg.c.relid.in_(ids), lg.c.period_start.in_(starts))
+        for k, (ids, starts) in by_kind.items())))
+    lines = select(li.c.type, li.c.relid, li.c.duedate).where(or_(*(
+        and_(li.c.type == k, li.c.relid.in_(ids), li.c.duedate.in_(starts))
+        for k, (ids, starts) in by_kind.items())))
+    return Billed({tuple(r) for r in conn.execute(ledger)} & wanted,
+                  {tuple(r) for r in conn.execute(lines)} & wanted)

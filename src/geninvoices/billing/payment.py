@@ -45,8 +45,9 @@ def _advance_due_dates(conn: Connection, invoice_ids: list[int]) -> None:
     """Move each item's due date past every period now paid, starting from where it stands:
     a period paid before an earlier one moves the date once the earlier one is paid too."""
     li = tblinvoiceitems
-    lines = conn.execute(select(li.c.type, li.c.relid).where(
-        li.c.invoiceid.in_(invoice_ids), li.c.type.in_(BY_TYPE)).distinct()).all()
+    # by invoice id alone, so the planner takes that index; the types are sorted out here
+    lines = [ln for ln in conn.execute(select(li.c.type, li.c.relid).where(
+        li.c.invoiceid.in_(invoice_ids))) if ln.type in BY_TYPE]
     for kind in RECURRING:
         relids = {ln.relid for ln in lines if ln.type == kind.type}
         if relids:
@@ -56,9 +57,12 @@ def _advance_due_dates(conn: Connection, invoice_ids: list[int]) -> None:
 def _advance_kind(conn: Connection, kind: Kind, relids: set[int], invoice_ids: list[int]):
     li, inv, table = tblinvoiceitems, tblinvoices, kind.table
     paid: dict[int, set] = {}
+    # only the paid periods from where each item's due date stands: history is behind it
     for relid, duedate in conn.execute(
-            select(li.c.relid, li.c.duedate).join(inv, inv.c.id == li.c.invoiceid)
-            .where(li.c.type == kind.type, li.c.relid.in_(relids), inv.c.status == "Paid")):
+            select(li.c.relid, li.c.duedate)
+            .join(inv, inv.c.id == li.c.invoiceid).join(table, table.c.id == li.c.relid)
+            .where(li.c.type == kind.type, li.c.relid.in_(relids), inv.c.status == "Paid",
+                   li.c.duedate >= table.c.nextduedate)):
         paid.setdefault(relid, set()).add(duedate)
     changed = []
     for item in conn.execute(select(table).where(table.c.id.in_(relids))):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from .. import faults
@@ -67,9 +67,9 @@ def move_dates(conn: Connection, moves: list[tuple[Item, dt.date, dt.date]]) -> 
     """Move each item past its billed period (its next invoice date, or a billable item's
     count and due date), only where it still stands at that period."""
     for kind in ALL:
-        rows = [kind.billed_params(i, old, new) for i, old, new in moves if i.kind is kind]
-        if rows:
-            conn.execute(kind.billed_statement(), rows)
+        mine = [(i, old, new) for i, old, new in moves if i.kind is kind]
+        if mine:
+            kind.move_past(conn, mine)
 
 
 def end_promotions(conn: Connection, lines: list[Line]) -> None:
@@ -126,14 +126,16 @@ def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:
 
 
 def _ledger_invoice_ids(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
-    lg = own.ledger
-    conn.execute(update(lg).where(lg.c.kind == bindparam("b_kind"),
-                                  lg.c.relid == bindparam("b_relid"),
-                                 lg.c.period_start == bindparam("b_start"),
-                                 lg.c.run_token == run.token)
-                 .values(invoiceid=bindparam("b_invoice")), [
-        {"b_kind": line.item.kind.type, "b_relid": line.item.id, "b_start": line.start,
-         "b_invoice": inv.id} for inv in invoices for line in inv.lines if line.bills_period])
+    """Each period this run claimed gets the id of the invoice that bills it: one statement,
+    finding the line by the (type, relid, duedate) index."""
+    lg, li = own.ledger, tblinvoiceitems
+    line_invoice = (select(func.max(li.c.invoiceid))
+                    .where(li.c.type == lg.c.kind, li.c.relid == lg.c.relid,
+                           li.c.duedate == lg.c.period_start,
+                           li.c.invoiceid.in_([i.id for i in invoices]))
+                    .scalar_subquery())
+    conn.execute(update(lg).where(lg.c.run_token == run.token, lg.c.invoiceid == 0)
+                 .values(invoiceid=func.coalesce(line_invoice, 0)))
 
 
 def _apply_credit(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:

@@ -31,7 +31,7 @@ from geninvoices.models.whmcs import (tbladdons, tblclients, tblconfiguration, t
 
 BATCH = 5000
 CYCLES = ["Monthly", "Quarterly", "Semi-Annually", "Annually", "Biennially", "Triennially"]
-GATEWAYS = ["banktransfer", "paypal", "stripe"]
+GATEWAYS = ["banktransfer", "paypal", "stripe", "mailin"]
 PRICES = [Decimal(p) for p in ("2.50", "4.99", "9.95", "19.00", "49.00", "120.00")]
 CREDITS = [Decimal(c) for c in ("5.00", "20.00", "100.00", "1000.00")]
 VAT = Decimal("20")
@@ -127,7 +127,7 @@ def write_catalogue(conn) -> None:
 
 
 def make_clients(shape: Shape, rng: random.Random) -> list[Client]:
-    return [Client(id=c, gateway=rng.choice(GATEWAYS[:2]), separate=rng.random() < 0.05)
+    return [Client(id=c, gateway=rng.choice(GATEWAYS), separate=rng.random() < 0.05)
             for c in range(1, shape.clients + 1)]
 
 
@@ -143,11 +143,12 @@ def client_rows(clients: list[Client], shape: Shape, rng: random.Random) -> Iter
 
 def make_items(shape: Shape, clients: list[Client], rng: random.Random) -> list[Item]:
     """60% services (the first ones spread over every client), 20% domains, 20% addons on
-    a random service, each with a 30% chance of its own payment method."""
+    a random service. 90% carry their own payment method, one of four at random, the rest
+    use the client's: about 2.9 invoices per client, near the issue's 61,350 for 20,000."""
     services = round(shape.items * 0.6)
     domains = round(shape.items * 0.2)
     addons = shape.items - services - domains
-    method = lambda: rng.choice(GATEWAYS) if rng.random() < 0.3 else ""  # noqa: E731
+    method = lambda: rng.choice(GATEWAYS) if rng.random() < 0.9 else ""  # noqa: E731
     items = []
     for i in range(1, services + 1):
         owner = i if i <= len(clients) else rng.randint(1, len(clients))

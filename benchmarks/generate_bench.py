@@ -72,6 +72,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="repeatable; sqlite (default), postgresql, mariadb or a URL")
     parser.add_argument("--profile", action="store_true",
                         help="run the action in-process under cProfile instead of timing")
+    parser.add_argument("--profile-out", type=Path,
+                        help="with --profile: also save the raw stats here (for pstats/snakeviz)")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.items < 0 or args.history_months < 0:
         parser.error("--clients must be at least 1, --items and --history-months not negative")
@@ -143,21 +145,32 @@ def written_by_run(url: str, expected: Expected, today: dt.date) -> Written:
     return Written(invoices, lines, moves)
 
 
-def time_floor(url: str, written: Written) -> float:
-    """The same rows in one transaction: executemany per table, connection made beforehand."""
+def time_floor(url: str, written: Written) -> tuple[float, dict[str, float]]:
+    """The same rows in one transaction: executemany per table, connection made beforehand.
+    Returns the total and the time of each step."""
     engine = make_engine(url)
+    steps: dict[str, float] = {}
     try:
         with engine.connect() as conn:
-            started = time.perf_counter()
+            started = mark = time.perf_counter()
+
+            def step(name: str) -> None:
+                nonlocal mark
+                steps[name], mark = time.perf_counter() - mark, time.perf_counter()
+
             with conn.begin():
                 conn.execute(insert(tblinvoices), written.invoices)
+                step("invoices")
                 conn.execute(insert(tblinvoiceitems), written.lines)
+                step("lines")
                 for kind, rows in written.moves.items():
                     table = KIND_TABLES[kind]
                     if rows:
                         conn.execute(update(table).where(table.c.id == bindparam("b_id"))
                                      .values(nextinvoicedate=bindparam("b_next")), rows)
-            return time.perf_counter() - started
+                step("updates")
+            step("commit")
+            return time.perf_counter() - started, steps
     finally:
         engine.dispose()
 
@@ -192,7 +205,7 @@ def timed_run(scratch: Scratch, shape: Shape, logdir: Path) -> None:
     check("invoices written", len(written.invoices), expected.invoices)
     check("lines written", len(written.lines), expected.lines)
     check("dates moved", written.date_updates, expected.date_updates)
-    floor = time_floor(floor_url, written)
+    floor, steps = time_floor(floor_url, written)
     check("floor counts", sum(floor_counts(floor_url, expected, shape.today)),
           expected.invoices + expected.lines + expected.date_updates)
     print(f"{scratch.label}: generation {seconds:.2f} s, floor {floor:.2f} s, "
@@ -200,10 +213,12 @@ def timed_run(scratch: Scratch, shape: Shape, logdir: Path) -> None:
           f"history {shape.history_months} months")
     print(f"{scratch.label}: counts: invoices {created}, lines {len(written.lines)}, "
           f"date updates {written.date_updates} (all as the data set implies; "
-          f"{shape.items / seconds:,.0f} items/s)", flush=True)
+          f"{shape.items / seconds:,.0f} items/s)")
+    print(f"{scratch.label}: floor steps: "
+          + ", ".join(f"{name} {t:.2f} s" for name, t in steps.items()), flush=True)
 
 
-def profile_run(scratch: Scratch, shape: Shape) -> None:
+def profile_run(scratch: Scratch, shape: Shape, out: Path | None) -> None:
     url = scratch.create("profile")
     expected = prepare(url, shape)
     settings = Settings(database_url=url)
@@ -220,6 +235,8 @@ def profile_run(scratch: Scratch, shape: Shape) -> None:
     print(f"{scratch.label}: profiled generation {seconds:.2f} s (under cProfile), "
           f"numcreated {reply['numcreated']}, history {shape.history_months} months")
     stats = pstats.Stats(profiler, stream=sys.stdout)
+    if out is not None:
+        stats.dump_stats(out)
     for order in ("cumulative", "tottime"):
         print(f"--- top 25 by {order} time ---")
         stats.sort_stats(order).print_stats(25)
@@ -235,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
         logdir = Path(tempfile.mkdtemp(prefix="gi-bench-log-"))
         try:
             if args.profile:
-                profile_run(scratch, shape)
+                profile_run(scratch, shape, args.profile_out)
             else:
                 timed_run(scratch, shape, logdir)
             shutil.rmtree(logdir)  # kept when a run fails: the server's log is in it

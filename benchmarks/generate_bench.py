@@ -122,7 +122,7 @@ def time_generation(url: str, logdir: Path) -> tuple[float, int, float]:
         "application/json") else {}
     if reply.status_code != 200 or body.get("result") != "success":
         raise SystemExit(f"GenInvoices failed: HTTP {reply.status_code} {reply.text[:500]}\n"
-                         f"{server.tail()}")
+                         f"server log {server.log_path}:\n{server.tail()}")
     return seconds, int(body["numcreated"]), rss
 
 

@@ -159,9 +159,11 @@ def time_floor(url: str, written: Written) -> tuple[float, dict[str, float]]:
                 steps[name], mark = time.perf_counter() - mark, time.perf_counter()
 
             with conn.begin():
-                conn.execute(insert(tblinvoices), written.invoices)
+                if written.invoices:  # an empty list would be one INSERT of defaults
+                    conn.execute(insert(tblinvoices), written.invoices)
                 step("invoices")
-                conn.execute(insert(tblinvoiceitems), written.lines)
+                if written.lines:
+                    conn.execute(insert(tblinvoiceitems), written.lines)
                 step("lines")
                 for kind, rows in written.moves.items():
                     table = KIND_TABLES[kind]
@@ -209,11 +211,11 @@ def timed_run(scratch: Scratch, shape: Shape, logdir: Path) -> None:
     check("floor counts", sum(floor_counts(floor_url, expected, shape.today)),
           expected.invoices + expected.lines + expected.date_updates)
     print(f"{scratch.label}: generation {seconds:.2f} s, floor {floor:.2f} s, "
-          f"ratio {seconds / floor:.1f}, peak RSS {rss:.0f} MiB, "
+          f"ratio {seconds / max(floor, 1e-9):.1f}, peak RSS {rss:.0f} MiB, "
           f"history {shape.history_months} months")
     print(f"{scratch.label}: counts: invoices {created}, lines {len(written.lines)}, "
           f"date updates {written.date_updates} (all as the data set implies; "
-          f"{shape.items / seconds:,.0f} items/s)")
+          f"{shape.items / max(seconds, 1e-9):,.0f} items/s)")
     print(f"{scratch.label}: floor steps: "
           + ", ".join(f"{name} {t:.2f} s" for name, t in steps.items()), flush=True)
 

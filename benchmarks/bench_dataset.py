@@ -5,7 +5,7 @@ today, nothing has been invoiced for today's period, and every item is eligible 
 positive amount, a known cycle, a product that exists). So a whole-client run must create,
 per client with items, one invoice per item when the client has ``separateinvoices`` set, and
 otherwise one invoice per distinct effective payment method (the item's own, or the client's
-``defaultgateway`` when empty), since all lines share the due date (spec 5.3). ``Expected``
+``defaultgateway`` when empty), since all lines share the due date (rules §5.3). ``Expected``
 holds those counts, computed here from the rows as they are inserted.
 
 History: N months of paid invoices, one per client with items per month, with a line per item
@@ -25,9 +25,19 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import Engine, delete, func, insert, select
 
 from geninvoices.models import own
-from geninvoices.models.whmcs import (tbladdons, tblclients, tblconfiguration, tblcurrencies,
-                                      tbldomains, tblhosting, tblhostingaddons, tblinvoiceitems,
-                                      tblinvoices, tblproducts, tbltax)
+from geninvoices.models.whmcs import (
+    tbladdons,
+    tblclients,
+    tblconfiguration,
+    tblcurrencies,
+    tbldomains,
+    tblhosting,
+    tblhostingaddons,
+    tblinvoiceitems,
+    tblinvoices,
+    tblproducts,
+    tbltax,
+)
 
 BATCH = 5000
 CYCLES = ["Monthly", "Quarterly", "Semi-Annually", "Annually", "Biennially", "Triennially"]

@@ -36,10 +36,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import bindparam, func, insert, select, update
-
 from bench_dataset import KIND_TABLES, Expected, Shape, build
 from bench_server import Scratch, Server
+from sqlalchemy import bindparam, func, insert, select, update
+
 from geninvoices import access
 from geninvoices.actions import Context, find
 from geninvoices.config import Settings

@@ -25,7 +25,7 @@ TODAY = dt.date(2026, 3, 31)
 
 
 def invoices_by_sql(conn) -> int:
-    """Spec 5.3 counted by the database: per client, one invoice per item when separate,
+    """Rules §5.3 counted by the database: per client, one invoice per item when separate,
     else one per effective payment method (all lines share today's due date)."""
     items = union_all(*(select(t.c.userid, literal(k).label("kind"), t.c.id, t.c.paymentmethod)
                         for k, t in (("H", tblhosting), ("D", tbldomains),

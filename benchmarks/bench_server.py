@@ -90,7 +90,7 @@ class Server:
     def __init__(self, database_url: str, log_path: Path):
         self.port = free_port()
         self.log_path = log_path
-        self.log = open(log_path, "wb")
+        self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "geninvoices.cli", "serve", "--workers", "1",
              "--port", str(self.port)],

@@ -110,10 +110,21 @@ def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> Non
              "tax": i.tax.tax, "tax2": i.tax.tax2, "total": i.total, "taxrate": i.tax.taxrate,
              "taxrate2": i.tax.taxrate2, "status": "Unpaid", "paymentmethod": i.paymentmethod,
              "notes": "", "created_at": run.now, "updated_at": run.now} for i in invoices]
-    result = conn.execute(insert(tblinvoices).returning(tblinvoices.c.id,
-                                                        sort_by_parameter_order=True), rows)
-    for invoice, invoice_id in zip(invoices, result.scalars(), strict=True):
+    for invoice, invoice_id in zip(invoices, _insert_ids(conn, rows), strict=True):
         invoice.id = invoice_id
+
+
+def _insert_ids(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert invoices in bulk; their ids in the rows' order. SQLite has one writer, and this
+    transaction is it (BEGIN IMMEDIATE): its AUTOINCREMENT ids are the next ones, in order,
+    which spares SQLAlchemy's one-row-at-a-time RETURNING there."""
+    inv = tblinvoices
+    if conn.dialect.name == "sqlite":
+        conn.execute(insert(inv), rows)
+        last = conn.execute(select(func.max(inv.c.id))).scalar()
+        return list(range(last - len(rows) + 1, last + 1))
+    returning = insert(inv).returning(inv.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(returning, rows).scalars())
 
 
 def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:

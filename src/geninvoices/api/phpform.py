@@ -34,6 +34,23 @@ class NotUtf8(RequestError):
     message = "Invalid request: parameters must be UTF-8 text"
 
 
+class NulCharacter(RequestError):
+    message = "Invalid request: parameters must not contain NUL characters"
+
+
+# A lone surrogate (JSON's "\udc00") is no UTF-8 text: no database binds it and no reply can
+# encode it. NUL is refused on every backend alike, as PostgreSQL cannot store it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def check_text(text: str) -> str:
+    if _SURROGATE.search(text):
+        raise NotUtf8()
+    if "\0" in text:
+        raise NulCharacter()
+    return text
+
+
 def parse_urlencoded(raw: bytes, limits: Limits) -> list[tuple[str, str]]:
     try:
         text = raw.decode("utf-8")
@@ -67,6 +84,9 @@ def build(pairs: list[tuple[str, object]], limits: Limits) -> Params:
         raise RequestTooLarge(f"more than {limits.max_params} parameters")
     params: Params = {}
     for key, value in pairs:
+        check_text(key)
+        if isinstance(value, str):
+            check_text(value)
         path = split_key(key, limits)
         if path is not None:
             _assign(params, path, value, limits)
@@ -117,16 +137,35 @@ def _append(target: list, value: object, head: str, limits: Limits) -> None:
 
 def from_json(raw: bytes, limits: Limits) -> Params:
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        _check_json_depth(text, limits)
+        data = json.loads(text)
     except UnicodeDecodeError:
         raise NotUtf8() from None
+    except RecursionError:  # the depth check above should make this unreachable
+        raise RequestTooLarge(f"key nesting deeper than {limits.max_key_depth}") from None
     except ValueError:
         raise RequestError("Invalid request: the JSON body is not valid JSON") from None
     if not isinstance(data, dict):
         raise RequestError("Invalid request: the JSON body must be an object")
     count = [0]
-    params = {str(k): _json_value(v, str(k), 0, limits, count) for k, v in data.items()}
+    params = {check_text(k): _json_value(v, k, 0, limits, count) for k, v in data.items()}
     return params
+
+
+# Strings (with their escapes) taken out, what is left of a JSON text is structure.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _check_json_depth(text: str, limits: Limits) -> None:
+    """Refuse nesting beyond the limit before json.loads recurses into it: a 2 KB body of
+    brackets would otherwise exhaust the interpreter's stack. The object itself is level 1."""
+    deepest, depth = limits.max_key_depth + 1, 0
+    for bracket in _JSON_BRACKET.finditer(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket.group() in "[{" else -1
+        if depth > deepest:
+            raise RequestTooLarge(f"key nesting deeper than {limits.max_key_depth}")
 
 
 def _json_value(value: object, head: str, depth: int, limits: Limits, count: list[int]):
@@ -139,14 +178,31 @@ def _json_value(value: object, head: str, depth: int, limits: Limits, count: lis
         if len(value) > limits.max_array_elements:
             raise RequestTooLarge(f"more than {limits.max_array_elements} elements in {head}")
         if isinstance(value, dict):
-            return {str(k): _json_value(v, head, depth + 1, limits, count)
+            return {check_text(k): _json_value(v, head, depth + 1, limits, count)
                     for k, v in value.items()}
         return [_json_value(v, head, depth + 1, limits, count) for v in value]
     if value is True:
         return "1"
     if value is False or value is None:
         return ""
-    return str(value)
+    return check_text(value) if isinstance(value, str) else str(value)
+
+
+# responsetype as it is spelled in a form, JSON or multipart body or a query string
+_RESPONSETYPE = re.compile(
+    rb'(?:(?:^|[&?])responsetype=|"responsetype"\s*:\s*"|name="responsetype"\r\n\r\n)'
+    rb"\s*(json|xml|nvp)\b", re.I)
+
+
+def sniff_responsetype(*raws: bytes) -> Params:
+    """``{"responsetype": ...}`` as far as it can be read from bytes that failed to parse
+    (over a limit, not UTF-8), so the refusal comes in the format the caller asked for.
+    The last one found wins, as the body wins over the query string."""
+    found: Params = {}
+    for raw in raws:
+        for match in _RESPONSETYPE.finditer(raw):
+            found = {"responsetype": match.group(1).decode("ascii")}
+    return found
 
 
 def overlay(query: Params, body: Params) -> Params:

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from geninvoices.db import transaction
+from tests.asgi import call
 from tests.frontdoor.test_api_php import api, failures, gcv, request  # noqa: F401 - fixture
 
 NOT_UTF8 = "Invalid request: parameters must be UTF-8 text"
@@ -114,6 +115,17 @@ def test_a_client_leaving_mid_body_logs_one_line_and_no_traceback(api, caplog):
     assert "\n" not in server_side[0].getMessage()
 
 
+def test_raw_8_bit_bytes_in_the_query_string_are_not_utf8_not_a_500(api, caplog):
+    """uvicorn hands a request line's bytes over as they came; starlette's URL would not
+    decode them (found by the HTTP fuzzer)."""
+    make, auth = api
+    caplog.set_level(logging.INFO)
+    reply = asyncio.run(call(make(), "GET", b"responsetype=json&ident\xc3ifier=x", b"", [],
+                             ("127.0.0.1", 5)))
+    assert (reply.status_code, json.loads(reply.text)["message"]) == (200, NOT_UTF8)
+    assert access_lines(caplog)[0].startswith("GET /includes/api.php 200 action=- ")
+
+
 # --- defect 4: log injection -------------------------------------------------------------------
 
 def access_lines(caplog) -> list[str]:
@@ -138,6 +150,14 @@ def test_a_hostile_peer_address_is_escaped_in_the_log(api, caplog):
     [line] = access_lines(caplog)
     assert len(line.splitlines()) == 1
     assert 'client="203.0.113.1\\nGET / 200 action=x"' in line
+
+
+def test_a_long_action_is_cut_short_in_the_log(api, caplog):
+    make, auth = api
+    caplog.set_level(logging.INFO)
+    request(make(), data=gcv(auth, action="é" * 5000))
+    [line] = access_lines(caplog)
+    assert 'action="' + "\\u00e9" * 64 + '..." ' in line and len(line) < 600
 
 
 def test_plain_values_are_logged_as_they_are(api, caplog):

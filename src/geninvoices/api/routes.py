@@ -34,20 +34,23 @@ async def api_php(request: Request) -> Response:
                              request.headers.get("x-forwarded-for"), front.auth.trusted)
     reply = await _answer(request, front, address)
     access_log.info("%s %s %s action=%s caller=%s client=%s duration_ms=%.1f",
-                    request.method, request.url.path, reply.status, loggable(reply.action),
+                    request.method, request.scope["path"], reply.status, loggable(reply.action),
                     loggable(reply.caller), loggable(address),
                     (time.perf_counter() - started) * 1000)
     return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.:@+/-]+")
+LOGGED_CHARACTERS = 64  # of one caller-chosen value: enough to recognise, too few to flood
 
 
 def loggable(value: str) -> str:
     """A value as one token of the access line: plain, or quoted with every control, quote,
-    space and non-ASCII character escaped (JSON-style)."""
+    space and non-ASCII character escaped (JSON-style); a long one cut short, marked so."""
     if not value:
         return "-"
+    if len(value) > LOGGED_CHARACTERS:
+        value = value[:LOGGED_CHARACTERS] + "..."
     return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=True)
 
 

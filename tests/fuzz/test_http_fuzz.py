@@ -1,0 +1,178 @@
+"""5,000+ seeded hostile requests through the ASGI app (issue 11): never a 5xx, never a
+traceback in a reply or a log, every reply well-formed in its format (the one asked for when
+the query string named it), one escaped access line per call, and a refused request changes
+no row (a failed login adds its failure row and nothing else)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+import xml.etree.ElementTree as ET
+
+from sqlalchemy import insert
+
+from geninvoices import access
+from geninvoices.app import create_app
+from geninvoices.config import Settings
+from geninvoices.db import transaction
+from geninvoices.models.whmcs import tblconfiguration
+from tests import builders as b
+from tests.conftest import ALL_TABLES
+from tests.asgi import Reply, call
+from tests.fuzz.hostile import Generator, Hostile
+
+REQUESTS = int(__import__("os").environ.get("FUZZ_REQUESTS", 5200))
+SEED = 20261125
+HOSTILE_TEXT = 'a<b>&c]]>"\'\x01\x0b\u2028 end'
+FORMATS = {"application/json": "json", "text/xml": "xml", "text/plain": "nvp"}
+
+
+class Captured(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        if not record.name.startswith(("httpx", "httpcore", "asyncio", "hypothesis")):
+            self.records.append(record)
+
+
+def seed_world(engine) -> list[dict[str, str]]:
+    today = dt.date.today()
+    with transaction(engine) as conn:
+        full = access.create_credential(conn, allow=None)
+        narrow = access.create_credential(conn, allow=["GetInvoices"])
+        access.create_admin(conn, "fuzzadmin", "pw")
+        b.make_currency(conn)
+        b.set_config(conn, CompanyName=HOSTILE_TEXT, TaxEnabled="on")
+        b.make_tax(conn, rate="17.500")
+        for i in range(3):
+            cid = b.make_client(conn, firstname=HOSTILE_TEXT, companyname=f"<co{i}>")
+            pid = b.make_product(conn, name=HOSTILE_TEXT, tax=1)
+            sid = b.make_service(conn, client=cid, product=pid, amount="9.95",
+                                 regdate=today - dt.timedelta(days=40),
+                                 nextduedate=today + dt.timedelta(days=i))
+            b.make_addon(conn, client=cid, service=sid, name=HOSTILE_TEXT,
+                         nextduedate=today + dt.timedelta(days=30 * i))
+            b.make_domain(conn, client=cid, domain=f"d{i}.example",
+                          nextduedate=today + dt.timedelta(days=3))
+        conn.execute(insert(tblconfiguration).values(setting="Nul\x01", value="\x00\x1f"))
+    md5 = hashlib.md5(b"pw").hexdigest()
+    return [{"identifier": full[0], "secret": full[1]},
+            {"identifier": narrow[0], "secret": narrow[1]},
+            {"identifier": "fuzzadmin", "secret": md5}]
+
+
+def snapshot(cursor) -> dict[str, str]:
+    """Every table's rows, as a checksum (through the driver: thousands of these are taken)."""
+    sums = {}
+    for table in ALL_TABLES:
+        rows = cursor.execute(f'SELECT * FROM "{table.name}"').fetchall()
+        sums[table.name] = hashlib.sha256(repr(sorted(map(repr, rows))).encode()).hexdigest()
+    return sums
+
+
+def parse_reply(reply: Reply) -> tuple[str, dict]:
+    """(format, fields) of a reply that must be one of the three formats, well-formed."""
+    kind = reply.headers["content-type"].split(";")[0]
+    fmt = FORMATS[kind]
+    if fmt == "json":
+        body = json.loads(reply.text)
+    elif fmt == "xml":
+        root = ET.fromstring(reply.content)
+        assert root.tag == "whmcsapi"
+        body = {child.tag: child.text for child in root}
+    else:
+        assert reply.text.endswith(";")
+        body = dict(p.split("=", 1) for p in reply.text[:-1].split(";"))
+    assert body["result"] in ("success", "error"), reply.text[:300]
+    return fmt, body
+
+
+def check_reply(req: Hostile, reply: Reply) -> dict | None:
+    assert reply.status_code < 500, (req, reply.text[:500])
+    assert "Traceback" not in reply.text and 'File "' not in reply.text, req
+    if req.method not in ("GET", "POST"):
+        assert reply.status_code == 405 or req.method == "HEAD", (req, reply.status_code)
+        return None
+    fmt, body = parse_reply(reply)
+    if req.expect_format:
+        assert fmt == req.expect_format, (req, reply.text[:300])
+    return body
+
+
+def check_logs(req: Hostile, records: list[logging.LogRecord]) -> None:
+    bad = [r for r in records if r.exc_info or r.levelno >= logging.ERROR]
+    assert not bad, (req, [r.getMessage() for r in bad])
+    lines = [r.getMessage() for r in records if r.name == "geninvoices.access"]
+    if req.method in ("GET", "POST"):
+        assert len(lines) == 1, (req, lines)
+    assert all(len(line.splitlines()) == 1 and "\r" not in line for line in lines), lines
+
+
+def check_rows(req: Hostile, body: dict | None, before: dict, after: dict) -> None:
+    changed = {name for name in before if before[name] != after[name]}
+    if body is None or body["result"] == "success":
+        return
+    allowed = {"geninvoices_auth_failures"} if body["message"] == "Authentication Failed" else set()
+    assert changed <= allowed, (req, body["message"], changed)
+
+
+async def fuzz(apps, generator: Generator, engine, captured: Captured) -> dict:
+    stats = {"requests": 0, "cases": set(), "errors": 0, "successes": 0}
+    raw = engine.raw_connection()  # autocommit: each statement sees what was committed
+    cursor = raw.cursor()
+    before = snapshot(cursor)
+    # SQLite's data_version moves when any other connection commits a change, so the full
+    # checksums are only taken when something may have changed
+    seen_version = cursor.execute("PRAGMA data_version").fetchone()[0]
+    for _ in range(REQUESTS):
+        req = generator.request()
+        app = apps[generator.rng.randrange(len(apps))]
+        captured.records.clear()
+        reply = await call(app, req.method, req.query, req.body, req.headers, req.client)
+        body = check_reply(req, reply)
+        check_logs(req, captured.records)
+        version = cursor.execute("PRAGMA data_version").fetchone()[0]
+        if version != seen_version:  # another connection committed: see what changed
+            after, seen_version = snapshot(cursor), version
+            check_rows(req, body, before, after)
+            before = after
+        stats["requests"] += 1
+        stats["cases"].add(req.case)
+        if body is not None:
+            stats["successes" if body["result"] == "success" else "errors"] += 1
+            stats.setdefault("messages", __import__("collections").Counter())[
+                (body.get("message") or "ok")[:40]] += 1
+    raw.close()
+    return stats
+
+
+def test_http_fuzz(sqlite_engine, record_property, tmp_path):
+    credentials = seed_world(sqlite_engine)
+    common = dict(database_url="sqlite://", lockout_attempts=10**6, max_body_bytes=65536,
+                  max_params=200, max_array_elements=50)
+    apps = [create_app(Settings(**common), sqlite_engine),
+            create_app(Settings(**common, trusted_proxies=["127.0.0.1"], access_key="k-fuzz-1",
+                                default_responsetype="json"), sqlite_engine)]
+    captured = Captured()
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(captured)
+    root.setLevel(logging.INFO)
+    try:
+        stats = asyncio.run(fuzz(apps, Generator(SEED, credentials), sqlite_engine, captured))
+    finally:
+        root.removeHandler(captured)
+        root.setLevel(old_level)
+    summary = {"requests": stats["requests"], "cases": len(stats["cases"]),
+               "successes": stats["successes"], "errors": stats["errors"]}
+    for name, value in summary.items():
+        record_property(f"fuzz_{name}", value)
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    print(stats["messages"].most_common(25))
+    assert stats["requests"] >= 5000
+    assert stats["successes"] > 500 and stats["errors"] > 1000  # both paths well exercised

@@ -193,7 +193,7 @@ class Generator:
         return req
 
     def query(self, params: dict, fmt) -> bytes:
-        self._clean_query = self.rng.random() < 0.85
+        self._clean_query = self.sane or self.rng.random() < 0.7
         if fmt is not None:
             params["responsetype"] = fmt
         raw = self.form(params)
@@ -209,9 +209,11 @@ class Generator:
             case = "multipart"
         else:
             raw, case = self.form(params), "form"
-        if r.random() < 0.25:
+        if self.sane:  # every wrong secret costs a slow hash: keep real calls intact
+            return raw, kind, f"{base or 'none'}:{case}"
+        if r.random() < 0.4:
             raw, case = self.mutate(raw), case + "-mutated"
-        if r.random() < 0.03:
+        if r.random() < 0.05:
             raw, case = raw + b"&pad=" + b"x" * r.choice([70_000, 200_000]), case + "-huge"
         return raw, kind, f"{base or 'none'}:{case}"
 

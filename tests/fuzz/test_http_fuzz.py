@@ -6,7 +6,6 @@ no row (a failed login adds its failure row and nothing else)."""
 from __future__ import annotations
 
 import asyncio
-
 import datetime as dt
 import hashlib
 import json

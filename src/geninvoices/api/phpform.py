@@ -98,7 +98,8 @@ def _assign(node: dict, path: list[str], value: object, limits: Limits) -> None:
     if not rest:
         old = node.get(head)
         if isinstance(old, str) and isinstance(value, str):
-            node[head] = [old, value]
+            node[head] = [old]
+            _append(node[head], value, head, limits)  # a repeat is an array: its limit holds
         elif isinstance(old, list) and _plain_repeats(old) and isinstance(value, str):
             _append(old, value, head, limits)
         else:

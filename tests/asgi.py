@@ -24,9 +24,10 @@ async def call(app, method: str, query: bytes, body: bytes, headers: list[tuple[
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
              "method": method, "scheme": "http", "path": "/includes/api.php",
              "raw_path": b"/includes/api.php", "query_string": query, "root_path": "",
-             "headers": [(b"host", b"api"), (b"content-length", str(len(body)).encode()),
-                         *((k.encode(), v.encode("utf-8")) for k, v in headers)],
+             "headers": [(b"host", b"api"), *((k.encode(), _raw(v)) for k, v in headers)],
              "client": client, "server": ("api", 80)}
+    if not any(k.lower() == "content-length" for k, _ in headers):
+        scope["headers"].append((b"content-length", str(len(body)).encode()))
     chunks = [body[i:i + 16384] for i in range(0, len(body), 16384)] or [b""]
     events = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
               for i, c in enumerate(chunks)]
@@ -43,3 +44,11 @@ async def call(app, method: str, query: bytes, body: bytes, headers: list[tuple[
     reply_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
     content = b"".join(e.get("body", b"") for e in sent if e["type"] == "http.response.body")
     return Reply(start["status"], reply_headers, content)
+
+
+def _raw(value: str) -> bytes:
+    """A header's bytes: latin-1 as servers decode them, else the client's UTF-8."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")

@@ -126,6 +126,17 @@ def test_raw_8_bit_bytes_in_the_query_string_are_not_utf8_not_a_500(api, caplog)
     assert access_lines(caplog)[0].startswith("GET /includes/api.php 200 action=- ")
 
 
+@pytest.mark.parametrize("length", ["\u00b2", "\u00b9\u00b2", "-1", "1e3", "99999999999999999999"])
+def test_a_content_length_that_is_no_number_is_not_a_500(api, length):
+    """'²' arrives as the byte 0xb2, which a server decodes as latin-1 (found by the fuzzer)."""
+    make, auth = api
+    reply = asyncio.run(call(make(), "POST", b"responsetype=json", b"action=x",
+                             [("content-length", length), ("content-type", FORM[
+                                 "content-type"])], ("127.0.0.1", 5)))
+    assert reply.status_code in (200, 403), reply.text
+    assert json.loads(reply.text)["result"] == "error"
+
+
 # --- defect 4: log injection -------------------------------------------------------------------
 
 def access_lines(caplog) -> list[str]:

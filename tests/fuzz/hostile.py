@@ -27,6 +27,8 @@ CONTENT_TYPES = ["application/x-www-form-urlencoded", "application/json", "multi
                  "APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8", "application/xml",
                  "multipart/form-data; boundary=", "application/x-www-form-urlencoded;;;",
                  "\u00e9/\u00e9"]
+LENGTHS = ["", "-1", "0", "1", "abc", "1e3", "99999999999999999999", "\u00b2", "\uff11\uff12",
+           " 5", "5, 5"]
 CLIENTS = [("127.0.0.1", 1), ("::1", 2), ("::ffff:127.0.0.1", 3), ("203.0.113.7", 4),
            ("198.51.100.2", 5)]
 
@@ -186,6 +188,8 @@ class Generator:
             req.headers.append(("content-type", kind))
         for _ in range(r.choices([0, 1, 2], [70, 20, 10])[0]):
             req.headers.append(("x-forwarded-for", r.choice(XFF)))
+        if not self.sane and r.random() < 0.05:  # a length that lies or does not parse
+            req.headers.append(("content-length", r.choice(LENGTHS)))
         named = fmt.lower() if isinstance(fmt, str) else None
         if named in ("json", "xml", "nvp") and self._clean_query and method in ("GET", "POST") \
                 and b"responsetype" not in req.body.lower():

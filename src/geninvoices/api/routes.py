@@ -74,7 +74,8 @@ async def _read_body(request: Request, settings, chunks: list[bytes]) -> bytes:
     """The body within its limits, gathered into ``chunks`` (read so far, if refused)."""
     limit = settings.max_body_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    # ASCII digits only: "²" is a digit to str.isdigit() and no number to int()
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge(f"body over {limit} bytes")
     size = 0
 

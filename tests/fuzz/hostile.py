@@ -86,7 +86,7 @@ class Generator:
                 "GetInvoices": {"limitnum": str(r.randint(0, 5)), "orderby": "total",
                                 "order": r.choice(["asc", "desc"]), "status": "Unpaid"},
                 "GetInvoice": {"invoiceid": str(r.randint(1, 6))},
-                "GetConfigurationValue": {"setting": r.choice(["CompanyName", "Nul\x01"])},
+                "GetConfigurationValue": {"setting": r.choice(["CompanyName", "Odd\x01"])},
                 "AddInvoicePayment": {"invoiceid": str(r.randint(1, 6)), "amount": "1.00",
                                       "transid": f"t{r.randint(1, 10**6)}", "gateway": "bank"}}
         params = {"action": action, **self.rng.choice(self.credentials)}

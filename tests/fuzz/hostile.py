@@ -46,9 +46,13 @@ class Hostile:
 
 
 class Generator:
-    def __init__(self, seed: int, credentials: list[dict[str, str]]):
+    def __init__(self, seed: int, credentials: list[dict[str, str]], ids: dict[str, list[int]]):
         self.rng = random.Random(seed)
         self.credentials = credentials
+        self.ids = ids  # "client", "service", "invoice": the world's own ids, and some unknown
+
+    def some(self, kind: str) -> str:
+        return str(self.rng.choice(self.ids[kind] + [max(self.ids[kind]) + 1000]))
 
     # --- values ---------------------------------------------------------------------------
 
@@ -81,13 +85,13 @@ class Generator:
         """A call a real client could make, so the actions' own paths are fuzzed too."""
         r = self.rng
         action = r.choice(ACTIONS)
-        good = {"GenInvoices": {"noemails": "1", "clientid": str(r.randint(1, 4)),
-                                "serviceids[]": str(r.randint(1, 4))},
+        good = {"GenInvoices": {"noemails": "1", "clientid": self.some("client"),
+                                "serviceids[]": self.some("service")},
                 "GetInvoices": {"limitnum": str(r.randint(0, 5)), "orderby": "total",
                                 "order": r.choice(["asc", "desc"]), "status": "Unpaid"},
-                "GetInvoice": {"invoiceid": str(r.randint(1, 6))},
+                "GetInvoice": {"invoiceid": self.some("invoice")},
                 "GetConfigurationValue": {"setting": r.choice(["CompanyName", "Odd\x01"])},
-                "AddInvoicePayment": {"invoiceid": str(r.randint(1, 6)), "amount": "1.00",
+                "AddInvoicePayment": {"invoiceid": self.some("invoice"), "amount": "1.00",
                                       "transid": f"t{r.randint(1, 10**6)}", "gateway": "bank"}}
         params = {"action": action, **self.rng.choice(self.credentials)}
         params.update({k: v for k, v in good[action].items() if r.random() < 0.7})

@@ -13,13 +13,14 @@ import logging
 import xml.etree.ElementTree as ET
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
-from geninvoices import access
+from geninvoices import access, actions
+from geninvoices.actions.registry import Context
 from geninvoices.app import create_app
 from geninvoices.config import Settings
 from geninvoices.db import transaction
-from geninvoices.models.whmcs import tblconfiguration
+from geninvoices.models.whmcs import tblconfiguration, tblinvoices
 from tests import builders as b
 from tests.conftest import ALL_TABLES
 from tests.asgi import Reply, call
@@ -40,8 +41,10 @@ class Captured(logging.Handler):
             self.records.append(record)
 
 
-def seed_world(engine) -> list[dict[str, str]]:
-    today = dt.date.today()
+def seed_world(engine) -> tuple[list[dict[str, str]], dict[str, list[int]]]:
+    """Credentials (full, one action, an admin's legacy login), clients with hostile text and
+    due items, and invoices made by the GenInvoices action; returns credentials and ids."""
+    today, ids = dt.date.today(), {"client": [], "service": []}
     with transaction(engine) as conn:
         full = access.create_credential(conn, allow=None)
         narrow = access.create_credential(conn, allow=["GetInvoices"])
@@ -59,11 +62,17 @@ def seed_world(engine) -> list[dict[str, str]]:
                          nextduedate=today + dt.timedelta(days=30 * i))
             b.make_domain(conn, client=cid, domain=f"d{i}.example",
                           nextduedate=today + dt.timedelta(days=3))
+            ids["client"].append(cid)
+            ids["service"].append(sid)
         conn.execute(insert(tblconfiguration).values(setting="Odd\x01", value="\x1f\x01"))
+    actions.find("GenInvoices").run(Context(engine, Settings(database_url="sqlite://")),
+                                    {"noemails": "1"})
+    with engine.connect() as conn:
+        ids["invoice"] = list(conn.execute(select(tblinvoices.c.id)).scalars())
     md5 = hashlib.md5(b"pw").hexdigest()
     return [{"identifier": full[0], "secret": full[1]},
             {"identifier": narrow[0], "secret": narrow[1]},
-            {"identifier": "fuzzadmin", "secret": md5}]
+            {"identifier": "fuzzadmin", "secret": md5}], ids
 
 
 class Changes:
@@ -170,7 +179,7 @@ async def fuzz(apps, generator: Generator, changes: Changes, captured: Captured,
 
 
 def run_fuzz(engine, seed: int, count: int) -> dict:
-    credentials = seed_world(engine)
+    credentials, ids = seed_world(engine)
     common = dict(database_url="sqlite://", lockout_attempts=10**6, max_body_bytes=65536,
                   max_params=200, max_array_elements=50)
     apps = [create_app(Settings(**common), engine),
@@ -182,7 +191,7 @@ def run_fuzz(engine, seed: int, count: int) -> dict:
     root.addHandler(captured)
     root.setLevel(logging.INFO)
     try:
-        stats = asyncio.run(fuzz(apps, Generator(seed, credentials), changes, captured, count))
+        stats = asyncio.run(fuzz(apps, Generator(seed, credentials, ids), changes, captured, count))
     finally:
         root.removeHandler(captured)
         root.setLevel(old_level)

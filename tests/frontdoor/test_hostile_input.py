@@ -39,6 +39,17 @@ def test_json_nested_a_thousand_levels_is_refused_not_a_recursion_error(api):
         200, "Request too large: key nesting deeper than 5")
 
 
+@pytest.mark.parametrize("body", [b'"\\' * 500_000, b'"' * 1_000_000, b'["' + b"a" * 10**6,
+                                  b"[" * 10**6, b'{"a":' + b"[{" * 400_000])
+def test_a_mib_of_quotes_or_brackets_is_refused(api, body):
+    """A depth pre-scan that skipped strings by regex took quadratic time on these (found
+    while fuzzing it): json.loads itself refuses what is too deep."""
+    make, auth = api
+    reply = request(make(max_body_bytes=2 * 1024 * 1024), content=body, headers=JSON,
+                    params={"responsetype": "json"})
+    assert reply.json()["result"] == "error"
+
+
 def test_brackets_inside_json_strings_are_not_nesting(api):
     make, auth = api
     body = json.dumps(gcv(auth, note='[[[[[[[[{{{{{{\\"]]', deep={"a": {"b": ["c"]}}))
@@ -190,7 +201,7 @@ def body_with(pairs: dict, tail: bytes = b"") -> bytes:
     ({"max_key_depth": 2}, body_with({"responsetype": "json", "a[b][c][d]": "1"}), FORM,
      "Request too large: key nesting deeper than 2 in a"),
     ({"max_key_depth": 2}, b'{"responsetype": "json", "a": [[[["1"]]]]}', JSON,
-     "Request too large: key nesting deeper than 2"),
+     "Request too large: key nesting deeper than 2 in a"),
     ({"max_params": 5}, body_with({"responsetype": "json", **{f"p{i}": "1" for i in range(9)}}),
      FORM, "Request too large: more than 5 parameters"),
     ({"max_params": 5}, json.dumps({"responsetype": "json",

@@ -152,3 +152,18 @@ def load_whmcs_schema(url: str) -> None:
 @pytest.fixture
 def backend(engine) -> str:
     return engine.dialect.name
+
+
+def pytest_terminal_summary(terminalreporter):
+    """A closing section with what each fuzzer did, from the tests' ``fuzz_*`` properties
+    (pytest-xdist carries them from its workers, so this lives in the root conftest)."""
+    lines = []
+    for report in terminalreporter.stats.get("passed", []) + \
+            terminalreporter.stats.get("failed", []):
+        figures = [f"{k[5:]}={v}" for k, v in report.user_properties if k.startswith("fuzz_")]
+        if figures and report.when == "call":
+            lines.append(f"{report.nodeid}: " + " ".join(figures))
+    if lines:
+        terminalreporter.section("fuzzing")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

@@ -28,15 +28,17 @@ def wait_until_up(endpoint: str, attempts: int = 300) -> None:
     raise RuntimeError(f"nothing answers at {endpoint}")
 
 
-def start_server(database_url: str, *, workers: int = 1, env: dict | None = None
-                 ) -> tuple[subprocess.Popen, str]:
-    """`geninvoices serve` on a free loopback port; returns the process and api.php's URL."""
+def start_server(database_url: str, *, workers: int = 1, env: dict | None = None,
+                 log=None) -> tuple[subprocess.Popen, str]:
+    """`geninvoices serve` on a free loopback port; returns the process and api.php's URL.
+    ``log``: an open file that gets the server's output (discarded otherwise)."""
     port = free_port()
+    output = log if log is not None else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "geninvoices.cli", "serve", "--workers", str(workers),
          "--port", str(port)],
         env={**os.environ, "GENINVOICES_DATABASE_URL": database_url, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=output, stderr=output)
     return process, f"http://127.0.0.1:{port}/includes/api.php"
 
 

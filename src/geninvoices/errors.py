@@ -5,6 +5,7 @@
     ├── RequestError                 the request itself is unusable
     │   ├── RequestTooLarge          over a limit of rules §1 ("Request too large: ...")
     │   ├── NotUtf8                  parameters that are not UTF-8 text
+    │   ├── NulCharacter             parameters holding NUL (no database stores it alike)
     │   ├── BadParameter             a parameter that does not parse ("Invalid x: ...")
     │   ├── UnknownAction            'Invalid API Action: "x" is not a valid API action'
     │   └── NvpCannotExpress         a nested result asked for in nvp
@@ -43,6 +44,10 @@ class RequestTooLarge(RequestError):
 
 class NotUtf8(RequestError):
     message = "Invalid request: parameters must be UTF-8 text"
+
+
+class NulCharacter(RequestError):
+    message = "Invalid request: parameters must not contain NUL characters"
 
 
 class BadParameter(RequestError):

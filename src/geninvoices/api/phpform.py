@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from ..errors import NotUtf8, RequestError, RequestTooLarge
+from ..errors import NotUtf8, NulCharacter, RequestError, RequestTooLarge
 
 Params = dict[str, object]
 
@@ -28,6 +28,19 @@ class Limits:
     max_params: int = 1000
     max_array_elements: int = 10_000
     max_key_depth: int = 5
+
+
+# A lone surrogate (JSON's "\udc00") is no UTF-8 text: no database binds it and no reply can
+# encode it. NUL is refused on every backend alike, as PostgreSQL cannot store it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def check_text(text: str) -> str:
+    if _SURROGATE.search(text):
+        raise NotUtf8()
+    if "\0" in text:
+        raise NulCharacter()
+    return text
 
 
 def parse_urlencoded(raw: bytes, limits: Limits) -> list[tuple[str, str]]:
@@ -63,6 +76,9 @@ def build(pairs: list[tuple[str, object]], limits: Limits) -> Params:
         raise RequestTooLarge(f"more than {limits.max_params} parameters")
     params: Params = {}
     for key, value in pairs:
+        check_text(key)
+        if isinstance(value, str):
+            check_text(value)
         path = split_key(key, limits)
         if path is not None:
             _assign(params, path, value, limits)
@@ -74,7 +90,8 @@ def _assign(node: dict, path: list[str], value: object, limits: Limits) -> None:
     if not rest:
         old = node.get(head)
         if isinstance(old, str) and isinstance(value, str):
-            node[head] = [old, value]
+            node[head] = [old]
+            _append(node[head], value, head, limits)  # a repeat is an array: its limit holds
         elif isinstance(old, list) and _plain_repeats(old) and isinstance(value, str):
             _append(old, value, head, limits)
         else:
@@ -116,12 +133,18 @@ def from_json(raw: bytes, limits: Limits) -> Params:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise NotUtf8() from None
+    except RecursionError:
+        # json's C scanner gives up at the interpreter's recursion limit (a 2 KB body of
+        # brackets) and unwinds cleanly; shallower nesting is refused below, by level. A
+        # pre-scan for depth in Python would cost more than the parse (quadratic, or a
+        # second per MiB of quotes, on the event loop).
+        raise RequestTooLarge(f"key nesting deeper than {limits.max_key_depth}") from None
     except ValueError:
         raise RequestError("Invalid request: the JSON body is not valid JSON") from None
     if not isinstance(data, dict):
         raise RequestError("Invalid request: the JSON body must be an object")
     count = [0]
-    params = {str(k): _json_value(v, str(k), 0, limits, count) for k, v in data.items()}
+    params = {check_text(k): _json_value(v, k, 0, limits, count) for k, v in data.items()}
     return params
 
 
@@ -135,14 +158,31 @@ def _json_value(value: object, head: str, depth: int, limits: Limits, count: lis
         if len(value) > limits.max_array_elements:
             raise RequestTooLarge(f"more than {limits.max_array_elements} elements in {head}")
         if isinstance(value, dict):
-            return {str(k): _json_value(v, head, depth + 1, limits, count)
+            return {check_text(k): _json_value(v, head, depth + 1, limits, count)
                     for k, v in value.items()}
         return [_json_value(v, head, depth + 1, limits, count) for v in value]
     if value is True:
         return "1"
     if value is False or value is None:
         return ""
-    return str(value)
+    return check_text(value) if isinstance(value, str) else str(value)
+
+
+# responsetype as it is spelled in a form, JSON or multipart body or a query string
+_RESPONSETYPE = re.compile(
+    rb'(?:(?:^|[&?])responsetype=|"responsetype"\s*:\s*"|name="responsetype"\r\n\r\n)'
+    rb"\s*(json|xml|nvp)\b", re.I)
+
+
+def sniff_responsetype(*raws: bytes) -> Params:
+    """``{"responsetype": ...}`` as far as it can be read from bytes that failed to parse
+    (over a limit, not UTF-8), so the refusal comes in the format the caller asked for.
+    The last one found wins, as the body wins over the query string."""
+    found: Params = {}
+    for raw in raws:
+        for match in _RESPONSETYPE.finditer(raw):
+            found = {"responsetype": match.group(1).decode("ascii")}
+    return found
 
 
 def overlay(query: Params, body: Params) -> Params:

@@ -1,17 +1,21 @@
 """``/includes/api.php``: read the request within its limits, then hand it to the front door.
 
 Access logs print method, path, status, action, caller, client and duration: never a query
-string or a body, which can carry secrets.
+string or a body, which can carry secrets. What a caller chose (action, identifier, a
+forwarded address) is escaped, so it can never start a line of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 import time
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from ..errors import GenInvoicesError, RequestError, RequestTooLarge
 from . import phpform
@@ -30,32 +34,50 @@ async def api_php(request: Request) -> Response:
                              request.headers.get("x-forwarded-for"), front.auth.trusted)
     reply = await _answer(request, front, address)
     access_log.info("%s %s %s action=%s caller=%s client=%s duration_ms=%.1f",
-                    request.method, request.url.path, reply.status, reply.action or "-",
-                    reply.caller or "-", address, (time.perf_counter() - started) * 1000)
+                    request.method, request.scope["path"], reply.status, loggable(reply.action),
+                    loggable(reply.caller), loggable(address),
+                    (time.perf_counter() - started) * 1000)
     return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.:@+/-]+")
+LOGGED_CHARACTERS = 64  # of one caller-chosen value: enough to recognise, too few to flood
+
+
+def loggable(value: str) -> str:
+    """A value as one token of the access line: plain, or quoted with every control, quote,
+    space and non-ASCII character escaped (JSON-style); a long one cut short, marked so."""
+    if not value:
+        return "-"
+    if len(value) > LOGGED_CHARACTERS:
+        value = value[:LOGGED_CHARACTERS] + "..."
+    return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=True)
 
 
 async def _answer(request: Request, front: FrontDoor, address: str) -> Reply:
     limits = request.app.state.limits
     query: dict = {}
+    raw_query, received = request.scope["query_string"], []
     try:
-        query = phpform.build(phpform.parse_urlencoded(request.scope["query_string"], limits),
-                              limits)
-        body = await _read_body(request, front.settings)
+        query = phpform.build(phpform.parse_urlencoded(raw_query, limits), limits)
+        body = await _read_body(request, front.settings, received)
         params = phpform.overlay(query, await _body_params(request, body, limits))
     except GenInvoicesError as error:
-        return front.reject(query, error)
+        sniffed = phpform.sniff_responsetype(raw_query, b"".join(received))
+        return front.reject({**query, **sniffed}, error)
     if front.is_quick(params):
         return front.handle(params, address)
     return await run_in_threadpool(front.handle, params, address)
 
 
-async def _read_body(request: Request, settings) -> bytes:
+async def _read_body(request: Request, settings, chunks: list[bytes]) -> bytes:
+    """The body within its limits, gathered into ``chunks`` (read so far, if refused)."""
     limit = settings.max_body_bytes
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    # ASCII digits only: "²" is a digit to str.isdigit() and no number to int()
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge(f"body over {limit} bytes")
-    chunks, size = [], 0
+    size = 0
 
     async def read() -> None:
         nonlocal size
@@ -69,6 +91,8 @@ async def _read_body(request: Request, settings) -> bytes:
     except TimeoutError:
         raise RequestTooLarge(
             f"body not received within {settings.read_timeout_seconds:g} seconds") from None
+    except ClientDisconnect:  # nobody is left to answer; the access line says enough
+        raise RequestError("Invalid request: the client left before the body ended") from None
     body = b"".join(chunks)
     request._body = body  # so request.form() can parse multipart from memory
     return body

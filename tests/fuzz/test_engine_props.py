@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geninvoices import actions
-from geninvoices.actions.gen_invoices import today_in
 from geninvoices.actions.registry import Context
 from geninvoices.config import Settings
 from geninvoices.db import transaction
+from geninvoices.runs import today_in
 from tests import builders as b
 from tests.conftest import reset
 

@@ -15,6 +15,7 @@ from geninvoices.models.whmcs import (
     tblclients,
     tblconfiguration,
     tblcurrencies,
+    tbldomainpricing,
     tbldomains,
     tblhosting,
     tblhostingaddons,
@@ -81,13 +82,13 @@ def make_addon(conn, *, client, service, addon=0, name="", recurring="2.00",
 
 def make_domain(conn, *, client, domain="example.org", amount="12.00", years=1,
                 regdate=JAN_1, nextduedate=None, nextinvoicedate=None,
-                paymentmethod="banktransfer", status="Active", donotrenew=0) -> int:
+                paymentmethod="banktransfer", status="Active", donotrenew=0, promoid=0) -> int:
     nextduedate = regdate if nextduedate is None else nextduedate
     nextinvoicedate = nextduedate if nextinvoicedate is None else nextinvoicedate
     return _insert(conn, tbldomains, userid=client, domain=domain, recurringamount=Decimal(amount),
                    registrationperiod=years, registrationdate=regdate, nextduedate=nextduedate,
                    nextinvoicedate=nextinvoicedate, paymentmethod=paymentmethod, status=status,
-                   donotrenew=donotrenew, type="Register")
+                   donotrenew=donotrenew, type="Register", promoid=promoid)
 
 
 def make_tax(conn, *, level=1, rate="20.000", country="", state="", name="VAT") -> int:
@@ -134,3 +135,19 @@ def make_pricing(conn, *, product, currency, monthly="-1.00", annually="-1.00",
     return _insert(conn, tblpricing, type="product", relid=product, currency=currency,
                    monthly=Decimal(monthly), quarterly=Decimal(quarterly),
                    annually=Decimal(annually))
+
+
+# tblpricing's columns for a domain price of 1..10 years (rules §5.10)
+YEARS = ("msetupfee", "qsetupfee", "ssetupfee", "asetupfee", "bsetupfee", "monthly",
+         "quarterly", "semiannually", "annually", "biennially")
+
+
+def make_domain_pricing(conn, *, extension=".org", renew, register=None) -> int:
+    """A TLD and its prices: ``renew``/``register`` map a currency id to {years: price};
+    every period not given is "not offered" (-1.00), as WHMCS stores it."""
+    tld = _insert(conn, tbldomainpricing, extension=extension, autoreg="", group="")
+    for type_, by_currency in (("domainrenew", renew), ("domainregister", register or {})):
+        for currency, prices in by_currency.items():
+            columns = {col: Decimal(prices.get(n, "-1.00")) for n, col in enumerate(YEARS, 1)}
+            _insert(conn, tblpricing, type=type_, relid=tld, currency=currency, **columns)
+    return tld

@@ -19,13 +19,13 @@ from tests.actions.http import Api
 from tests.conftest import BACKENDS, load_whmcs_schema, new_database_url
 from tests.test_cli import gi
 
-LATER = ("tblbillableitems", "tblpromotions")
+LATER = ("tblbillableitems", "tblpromotions", "tbldomainpricing")
 OPERATOR = {"DateFormat": "YYYY-MM-DD", "CompanyName": "Acme", "TaxBillableItems": ""}
 
 
-def _revision():
-    path = ROOT / "migrations" / "versions" / "0005_billable_items_promotions.py"
-    spec = importlib.util.spec_from_file_location("revision_0005", path)
+def _revision(file="0005_billable_items_promotions.py"):
+    path = ROOT / "migrations" / "versions" / file
+    spec = importlib.util.spec_from_file_location("revision_" + file[:4], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -146,12 +146,10 @@ def test_adopting_a_database_without_the_later_tables_creates_them(new_url, engi
 def test_a_database_created_by_an_earlier_version_gets_tables_and_defaults(new_url,
                                                                            engine_of):
     engine = engine_of(new_url)
-    upgrade_to(engine, "0004")
-    with engine.begin() as conn:  # as 0001 left it before these tables were known
-        for name in LATER:
-            conn.execute(text(f"DROP TABLE {name}"))
-        conn.execute(text("DROP INDEX gi_pricing_type_relid_currency"
-                          + (" ON tblpricing" if engine.dialect.name == "mysql" else "")))
+    upgrade_to(engine, "0004")  # 0001 knew neither the later tables nor their indexes
+    assert not set(LATER) & set(inspect(engine).get_table_names())
+    assert "gi_pricing_type_relid_currency" not in index_names(engine, "tblpricing")
+    with engine.begin() as conn:
         conn.execute(insert(whmcs.tblconfiguration).values(setting="DateFormat",
                                                            value="YYYY/MM/DD"))
     migrate(engine)
@@ -159,6 +157,18 @@ def test_a_database_created_by_an_earlier_version_gets_tables_and_defaults(new_u
     assert settings(engine) == {**DEFAULT_SETTINGS, "DateFormat": "YYYY/MM/DD"}
     assert "gi_pricing_type_relid_currency" in index_names(engine, "tblpricing")
     assert "gi_billableitems_invoiceaction_duedate" in index_names(engine, "tblbillableitems")
+    assert set(LATER) <= set(inspect(engine).get_table_names())
+
+
+@pytest.mark.parametrize("adopted", [False, True])
+def test_downgrading_0006_takes_back_only_a_tld_table_of_ours(new_url, engine_of, adopted):
+    engine = engine_of(new_url)
+    if adopted:
+        whmcs_shaped(new_url, engine)  # a WHMCS install's tbldomainpricing holds its TLDs
+    migrate(engine, adopt=adopted)
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005")
+    assert ("tbldomainpricing" in inspect(engine).get_table_names()) is adopted
 
 
 def test_a_database_adopted_by_an_earlier_version_is_told_by_its_tables(new_url, engine_of):
@@ -179,9 +189,10 @@ def test_revision_0005_is_a_frozen_copy_of_the_models():
         for i in whmcs.billable_item_indexes()]
     live = {re.search(r"CREATE TABLE `(\w+)`", sql).group(1): sql
             for sql in whmcs.schema_statements() if "CREATE TABLE" in sql}
-    for name, ddl in revision.MYSQL_DDL.items():
+    later = _revision("0006_domain_pricing.py")
+    for name, ddl in {**revision.MYSQL_DDL, **later.MYSQL_DDL}.items():
         assert _words(ddl) == _words(live[name]), name
-    assert set(whmcs.metadata.tables) == revision.OWN_WHMCS_TABLES
+    assert set(whmcs.metadata.tables) == revision.OWN_WHMCS_TABLES | set(later.MYSQL_DDL)
 
 
 def _words(sql: str) -> list[str]:

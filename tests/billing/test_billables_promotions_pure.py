@@ -123,3 +123,26 @@ def test_a_promotion_that_is_gone_or_spent_without_a_price_warns():
     spent = promotions.price(service_item(promoid=5, amount=M("9.00")),
                              promotions.PromoFacts(promo(recurfor=1), None, 2), GBP)
     assert spent.amount == M("9.00") and spent.revert_to is None and "spent" in spent.warning
+
+
+@pytest.mark.parametrize("domain, tld", [
+    ("example.com", ".com"),
+    ("example.co.uk", ".co.uk"),  # all after the FIRST dot, as WHMCS stores the TLD
+    (" Example.ORG ", ".org"),  # as stored, trimmed; compared in lower case
+    ("xn--bcher-kva.example", ".example"),
+    ("localhost", None),
+    ("example.", None),
+    ("", None),
+])
+def test_a_domains_extension(domain, tld):
+    assert promotions.extension(domain) == tld
+
+
+@pytest.mark.parametrize("years, column", [
+    (1, "msetupfee"), (2, "qsetupfee"), (3, "ssetupfee"), (4, "asetupfee"),
+    (5, "bsetupfee"), (6, "monthly"), (7, "quarterly"), (8, "semiannually"),
+    (9, "annually"), (10, "biennially"),
+    (0, None), (11, None), (-1, None),
+])
+def test_the_tblpricing_column_of_a_domain_renewal(years, column):
+    assert promotions.renewal_column(years) == column

@@ -1,11 +1,12 @@
-"""Recurring promotions (rules §5.10): what a renewal of a promoted service costs and shows.
+"""Recurring promotions (rules §5.10): what a renewal of a promoted service or domain costs
+and shows.
 
 WHMCS stores an item's recurring amount already discounted while a recurring promotion
 lasts; that stored amount is what the client agreed. While the promotion is in force the
 renewal shows the standard price and a discount line that brings it back to exactly the
 stored amount; once a limited promotion is spent, the standard price alone, and the item is
-moved to it. ``price`` is pure; ``load_facts`` reads what it needs for a chunk in three
-queries.
+moved to it. ``price`` is pure; ``load_facts`` reads what it needs for a chunk in a few
+queries (promotions, catalogue prices, a domain's TLD, lines so far).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, func, select
 
-from ..models.whmcs import tblinvoiceitems, tblpricing, tblpromotions
+from ..models.whmcs import tbldomainpricing, tblinvoiceitems, tblpricing, tblpromotions
 from .items import Item
 from .mail import Currency
 from .money import to_money
@@ -24,6 +25,10 @@ from .money import to_money
 PRICE_COLUMNS = {"Monthly": "monthly", "Quarterly": "quarterly",
                  "Semi-Annually": "semiannually", "Annually": "annually",
                  "Biennially": "biennially", "Triennially": "triennially"}
+# tblpricing's column for a domain renewal of N years (type domainrenew): the N-th of these,
+# as WHMCS's TLD prices are laid out (Fleio's WHMCS TLD importer reads them so; rules §5.10)
+DOMAIN_PRICE_COLUMNS = ("msetupfee", "qsetupfee", "ssetupfee", "asetupfee", "bsetupfee",
+                        "monthly", "quarterly", "semiannually", "annually", "biennially")
 ZERO = Decimal("0.00")
 
 
@@ -91,19 +96,64 @@ def load_facts(conn: Connection, items: list[Item],
     if not promoted:
         return {}
     promotions = _promotions(conn, {i.promoid for i in promoted})
-    prices = _prices(conn, {i.definition_id for i in promoted if i.kind.type == "Hosting"})
+    standards = _service_prices(conn, promoted, currency_of_client)
+    standards.update(_domain_prices(conn, promoted, currency_of_client))
     counts = _line_counts(conn, promoted)
-    facts = {}
-    for item in promoted:
-        standard = None
-        column = PRICE_COLUMNS.get(str(item.cycle))
-        row = prices.get((item.definition_id, currency_of_client[item.userid]))
-        if item.kind.type == "Hosting" and column and row is not None:
-            value = to_money(row[column])
-            standard = value if value > 0 else None  # WHMCS stores -1 for "not offered"
-        facts[(item.kind.type, item.id)] = PromoFacts(
-            promotions.get(item.promoid), standard, counts.get((item.kind.type, item.id), 0))
-    return facts
+    return {(i.kind.type, i.id): PromoFacts(promotions.get(i.promoid),
+                                            standards.get((i.kind.type, i.id)),
+                                            counts.get((i.kind.type, i.id), 0))
+            for i in promoted}
+
+
+def extension(domain: str) -> str | None:
+    """A domain's TLD as ``tbldomainpricing.extension`` holds it: all after the first dot,
+    with that dot (``example.co.uk`` is ``.co.uk``); None when there is nothing after one."""
+    _, dot, rest = domain.strip().lower().partition(".")
+    return "." + rest if dot and rest else None
+
+
+def renewal_column(years: int) -> str | None:
+    """tblpricing's column for a domain renewal of ``years`` years (1 to 10)."""
+    return DOMAIN_PRICE_COLUMNS[years - 1] if 1 <= years <= len(DOMAIN_PRICE_COLUMNS) else None
+
+
+def _offered(row: dict | None, column: str | None) -> Decimal | None:
+    if row is None or column is None:
+        return None
+    value = to_money(row[column])
+    return value if value > 0 else None  # WHMCS stores -1 (or 0) for "not offered"
+
+
+def _service_prices(conn, items, currency_of_client) -> dict[tuple[str, int], Decimal]:
+    services = [i for i in items if i.kind.type == "Hosting"]
+    rows = _prices(conn, "product", {i.definition_id for i in services})
+    found = {("Hosting", i.id): _offered(rows.get((i.definition_id, currency_of_client[i.userid])),
+                                         PRICE_COLUMNS.get(str(i.cycle)))
+             for i in services}
+    return {key: price for key, price in found.items() if price is not None}
+
+
+def _domain_prices(conn, items, currency_of_client) -> dict[tuple[str, int], Decimal]:
+    """A domain's standard price: its extension's `domainrenew` row, for its period."""
+    domains = [i for i in items if i.kind.type == "Domain" and extension(i.domain)]
+    if not domains:
+        return {}
+    tlds = _tld_ids(conn, {extension(i.domain) for i in domains})
+    rows = _prices(conn, "domainrenew", set(tlds.values()))
+    found = {("Domain", i.id): _offered(rows.get((tlds.get(extension(i.domain)),
+                                                  currency_of_client[i.userid])),
+                                        renewal_column(int(i.cycle or 0)))
+             for i in domains}
+    return {key: price for key, price in found.items() if price is not None}
+
+
+def _tld_ids(conn: Connection, extensions: set[str]) -> dict[str, int]:
+    # Compared in lower case on every backend (PostgreSQL's comparison is case-sensitive,
+    # MariaDB's is not); a duplicated extension keeps its lowest id (the dict's last write).
+    tp = tbldomainpricing
+    key = func.lower(tp.c.extension)
+    rows = conn.execute(select(key, tp.c.id).where(key.in_(extensions)).order_by(tp.c.id.desc()))
+    return {ext: tld for ext, tld in rows}
 
 
 def _promotions(conn: Connection, ids: set[int]) -> dict[int, Promotion]:
@@ -113,11 +163,11 @@ def _promotions(conn: Connection, ids: set[int]) -> dict[int, Promotion]:
             for r in conn.execute(select(p).where(p.c.id.in_(ids)))}
 
 
-def _prices(conn: Connection, product_ids: set[int]) -> dict[tuple[int, int], dict]:
-    if not product_ids:
+def _prices(conn: Connection, type_: str, relids: set[int]) -> dict[tuple[int, int], dict]:
+    if not relids:
         return {}
     pr = tblpricing
-    rows = conn.execute(select(pr).where(pr.c.type == "product", pr.c.relid.in_(product_ids)))
+    rows = conn.execute(select(pr).where(pr.c.type == type_, pr.c.relid.in_(relids)))
     return {(r.relid, r.currency): dict(r._mapping) for r in rows}
 
 

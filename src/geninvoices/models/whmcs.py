@@ -111,12 +111,14 @@ tblcancelrequests = t["tblcancelrequests"]
 tbladmins = t["tbladmins"]
 tblbillableitems = t["tblbillableitems"]
 tblpromotions = t["tblpromotions"]
+tbldomainpricing = t["tbldomainpricing"]
 del t
 
-# Tables geninvoices created with revision 0005 rather than 0001: every WHMCS database has
-# them, but a database geninvoices created or adopted before may not. Revision 0005 creates
-# them where they are absent, so adoption does not require them.
-LATER_TABLE_NAMES = ("tblbillableitems", "tblpromotions")
+# Tables geninvoices created with a revision after 0001 (0005: billable items and promotions;
+# 0006: the TLDs a domain's renewal price hangs on): every WHMCS database has them, but a
+# database geninvoices created or adopted before may not. Those revisions create them where
+# they are absent, so adoption does not require them.
+LATER_TABLE_NAMES = ("tblbillableitems", "tblpromotions", "tbldomainpricing")
 # What `migrate --adopt` requires of a WHMCS database.
 WHMCS_TABLE_NAMES = tuple(name for name in metadata.tables if name not in LATER_TABLE_NAMES)
 

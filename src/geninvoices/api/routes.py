@@ -11,7 +11,6 @@ import logging
 import time
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from ..errors import GenInvoicesError, RequestError, RequestTooLarge
 from . import phpform
@@ -27,7 +26,7 @@ async def api_php(request: Request) -> Response:
     started = time.perf_counter()
     front: FrontDoor = request.app.state.front_door
     address = client_address(request.client.host if request.client else None,
-                             request.headers.get("x-forwarded-for"), front.auth.trusted)
+                             request.headers.getlist("x-forwarded-for"), front.auth.trusted)
     reply = await _answer(request, front, address)
     access_log.info("%s %s %s action=%s caller=%s client=%s duration_ms=%.1f",
                     request.method, request.url.path, reply.status, reply.action or "-",
@@ -45,9 +44,7 @@ async def _answer(request: Request, front: FrontDoor, address: str) -> Reply:
         params = phpform.overlay(query, await _body_params(request, body, limits))
     except GenInvoicesError as error:
         return front.reject(query, error)
-    if front.is_quick(params):
-        return front.handle(params, address)
-    return await run_in_threadpool(front.handle, params, address)
+    return await front.answer(params, address)
 
 
 async def _read_body(request: Request, settings) -> bytes:

@@ -13,7 +13,10 @@ from geninvoices.api.auth import Authenticator
 from geninvoices.config import Settings
 from geninvoices.db import transaction
 from geninvoices.errors import AuthenticationFailed
-from tests.frontdoor.test_api_php import LOCAL, api, failures, gcv, request  # noqa: F401
+from tests.frontdoor import test_api_php
+from tests.frontdoor.test_api_php import failures, gcv, request
+
+api = test_api_php.api  # the fixture: a credential, and apps built with given settings
 
 PROXY = {"trusted_proxies": ["127.0.0.1"]}
 

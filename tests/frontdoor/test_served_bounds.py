@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import os
 import subprocess
 import sys
 import threading
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode, urlsplit

@@ -47,7 +47,8 @@ class Expiring:
             return None
         return entry[1]
 
-    def put(self, key, value) -> None:
+    def put(self, key, value, since: float | None = None) -> None:
+        """Remember ``value`` until ``ttl`` after ``since`` (a ``time.monotonic()``; now)."""
         if self.ttl <= 0:
             return
         now = time.monotonic()
@@ -56,7 +57,7 @@ class Expiring:
                 self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
                 if len(self._entries) >= self.max_entries:
                     self._entries.clear()
-            self._entries[key] = (now + self.ttl, value)
+            self._entries[key] = ((now if since is None else since) + self.ttl, value)
 
     def discard(self, key) -> None:
         self._entries.pop(key, None)
@@ -155,9 +156,10 @@ class Authenticator:
             raise AuthenticationFailed()  # locked: credentials not even looked at
         digest = self._digest(*sent)
         caller = self.verified.get(digest)
-        if caller is None:  # only a check against the database starts the cache's clock
+        if caller is None:  # only a check against the database starts the cache's clock,
+            checked = time.monotonic()  # from before it: the slow hash comes after it
             caller = self._verify_counted(address, counted_as, *sent)
-            self.verified.put(digest, caller)
+            self.verified.put(digest, caller, since=checked)
         return caller
 
     def _verify_counted(self, address: str, counted_as: str | None, identifier: str,

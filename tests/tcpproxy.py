@@ -1,5 +1,6 @@
 """A TCP proxy the test owns between the app and a database server: cutting it cuts only the
-test's own connections, never the shared server."""
+test's own connections, never the shared server; holding it makes the database hang (bytes
+are taken and not passed on) until it is released."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ class TcpProxy:
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         self.open = True
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.held_chunks = 0  # chunks that arrived while held: someone is waiting on us
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -37,14 +41,25 @@ class TcpProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while data := source.recv(65536):
+                if not self.flowing.is_set():
+                    with self.lock:
+                        self.held_chunks += 1
+                    self.flowing.wait()
                 sink.sendall(data)
         for s in (source, sink):
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
+
+    def hold(self) -> None:
+        """Keep every connection open but pass nothing on: a database that hangs."""
+        self.held_chunks = 0
+        self.flowing.clear()
+
+    def release(self) -> None:
+        self.flowing.set()
 
     def cut(self) -> None:
         """Drop every connection through the proxy and refuse new ones."""
@@ -57,5 +72,6 @@ class TcpProxy:
             self.sockets.clear()
 
     def close(self) -> None:
+        self.release()
         self.cut()
         self.listener.close()

@@ -29,6 +29,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def is_ip(address: str) -> bool:
+    """Whether ``address`` is a client address as ``normalise_ip`` gives it, with no zone
+    (``fe80::1%eth0`` names an interface of this host, never a client elsewhere)."""
+    try:
+        return "%" not in address and normalise_ip(address) == address
+    except ValueError:
+        return False
+
+
 def normalise_ip(address: str) -> str:
     """Compare addresses as addresses: `::ffff:127.0.0.1` is 127.0.0.1."""
     ip = ipaddress.ip_address(address.strip())
@@ -210,23 +219,44 @@ def _gate_statement(per_identifier: bool):
 _GATE = {True: _gate_statement(True), False: _gate_statement(False)}
 
 
+FAILURE_KEY_LENGTH = own.auth_failures.c.identifier.type.length
+
+
+def failure_key(identifier: str) -> str:
+    """How a failure is filed under an identifier, the same when stored and when counted: as
+    sent when it fits the column as printable text, else a digest of it, so an identifier too
+    long for the column (or one with control characters) is locked out like any other."""
+    if len(identifier) <= FAILURE_KEY_LENGTH and identifier.isprintable():
+        return identifier
+    return "sha256:" + hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def gate(conn: Connection, address: str, identifier: str | None,
          window_seconds: int) -> tuple[bool, int]:
     """(address allowed?, recent failures) in one round trip: the check every call makes.
     Failures count per address, or per (address, identifier) when one is given."""
     params = {"address": address, "since": utcnow() - dt.timedelta(seconds=window_seconds)}
     if identifier is not None:
-        params["identifier"] = identifier
+        params["identifier"] = failure_key(identifier)
     row = conn.execute(_GATE[identifier is not None], params).one()
     return bool(row[0]), int(row[1])
 
 
-def record_failure(conn: Connection, address: str, identifier: str,
-                   window_seconds: int) -> None:
-    """Remember a failed login; this address's failures older than the window go, so the
-    table stays as small as the lockout needs."""
+def record_failure(conn: Connection, address: str, identifier: str) -> int:
+    """Record a failed login (or one about to be verified); returns its id."""
+    return conn.execute(insert(own.auth_failures).values(
+        address=address, identifier=failure_key(identifier), at=utcnow())).inserted_primary_key[0]
+
+
+def forget_failure(conn: Connection, failure_id: int) -> None:
+    """A recorded attempt that turned out not to be a failure (it succeeded, or came while
+    the address was locked out and was never verified)."""
+    conn.execute(delete(own.auth_failures).where(own.auth_failures.c.id == failure_id))
+
+
+def prune_failures(conn: Connection, address: str, window_seconds: int) -> None:
+    """This address's failures older than the window go, so the table stays as small as the
+    lockout needs."""
     f = own.auth_failures
-    now = utcnow()
     conn.execute(delete(f).where(f.c.address == address,
-                                 f.c.at < now - dt.timedelta(seconds=window_seconds)))
-    conn.execute(insert(f).values(address=address, identifier=identifier[:255], at=now))
+                                 f.c.at < utcnow() - dt.timedelta(seconds=window_seconds)))

@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         gc.collect()
         gc.freeze()
         yield
+        app.state.front_door.close()
         if engine is None:
             app.state.front_door.engine.dispose()
 

@@ -17,7 +17,7 @@ class Params(ActionParams):
     setting: Text = ""
 
 
-@action("GetConfigurationValue", quick=True)
+@action("GetConfigurationValue")
 def get_configuration_value(ctx: Context, raw: dict) -> dict:
     setting = parse(Params, raw).setting.strip()
     if not setting:

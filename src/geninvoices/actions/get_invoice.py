@@ -33,7 +33,7 @@ def _transaction(r) -> dict:
             "refundid": f.integer(r.refundid)}
 
 
-@action("GetInvoice", quick=True)
+@action("GetInvoice")
 def get_invoice(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
     with transaction(ctx.engine, write=False) as conn:

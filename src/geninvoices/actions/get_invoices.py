@@ -99,7 +99,7 @@ def _page_query(p: Params, where):
             .order_by(*ordering))
 
 
-@action("GetInvoices", quick=True)
+@action("GetInvoices")
 def get_invoices(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
     where = _filters(p, today_in(ctx.settings))

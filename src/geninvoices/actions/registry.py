@@ -23,17 +23,14 @@ class Context:
 class Action:
     name: str  # WHMCS's spelling, e.g. "GetConfigurationValue"
     run: Callable[[Context, dict], dict]
-    # quick reads answer on the server's event loop; anything that may take long (a billing
-    # run, a payment waiting for a lock) runs on a worker thread so other calls go on
-    quick: bool = False
 
 
 ACTIONS: dict[str, Action] = {}
 
 
-def action(name: str, *, quick: bool = False):
+def action(name: str):
     def register(run: Callable[[Context, dict], dict]):
-        ACTIONS[name.lower()] = Action(name, run, quick)
+        ACTIONS[name.lower()] = Action(name, run)
         return run
     return register
 

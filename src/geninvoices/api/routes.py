@@ -14,7 +14,6 @@ import re
 import time
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ..errors import GenInvoicesError, RequestError, RequestTooLarge
@@ -31,7 +30,7 @@ async def api_php(request: Request) -> Response:
     started = time.perf_counter()
     front: FrontDoor = request.app.state.front_door
     address = client_address(request.client.host if request.client else None,
-                             request.headers.get("x-forwarded-for"), front.auth.trusted)
+                             request.headers.getlist("x-forwarded-for"), front.auth.trusted)
     reply = await _answer(request, front, address)
     access_log.info("%s %s %s action=%s caller=%s client=%s duration_ms=%.1f",
                     request.method, request.scope["path"], reply.status, loggable(reply.action),
@@ -65,9 +64,7 @@ async def _answer(request: Request, front: FrontDoor, address: str) -> Reply:
     except GenInvoicesError as error:
         sniffed = phpform.sniff_responsetype(raw_query, b"".join(received))
         return front.reject({**query, **sniffed}, error)
-    if front.is_quick(params):
-        return front.handle(params, address)
-    return await run_in_threadpool(front.handle, params, address)
+    return await front.answer(params, address)
 
 
 async def _read_body(request: Request, settings, chunks: list[bytes]) -> bytes:

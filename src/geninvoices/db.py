@@ -67,6 +67,8 @@ def _sqlite_setup(engine: Engine, lock_ms: int) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
+            # 32 MiB of pages: a database with years of invoices keeps its indexes in memory
+            cur.execute("PRAGMA cache_size = -32768")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
 

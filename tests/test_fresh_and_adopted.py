@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import insert, inspect, select, text
 
 from geninvoices.db import make_engine
-from geninvoices.migrate import ROOT, add_indexes, alembic_config, migrate
+from geninvoices.migrate import MIGRATIONS, add_indexes, alembic_config, migrate
 from geninvoices.models import own, whmcs
 from geninvoices.models.defaults import DEFAULT_SETTINGS
 from tests.actions.http import Api
@@ -24,7 +24,7 @@ OPERATOR = {"DateFormat": "YYYY-MM-DD", "CompanyName": "Acme", "TaxBillableItems
 
 
 def _revision():
-    path = ROOT / "migrations" / "versions" / "0005_billable_items_promotions.py"
+    path = MIGRATIONS / "versions" / "0005_billable_items_promotions.py"
     spec = importlib.util.spec_from_file_location("revision_0005", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

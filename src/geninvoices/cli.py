@@ -67,7 +67,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     import uvicorn
 
     from .app import configure_logging
-    from .demo import seed_demo
+    from .demo import start_demo
     from .runs import today_in
 
     s = settings()
@@ -76,11 +76,10 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
         typer.echo(migrate(engine), err=True)
         if demo:
             with transaction(engine) as conn:
-                seeded = seed_demo(conn, today_in(s))
-                ident, secret = access.create_credential(conn, allow=None,
-                                                         description="serve --demo")
-            typer.echo(("demo data seeded" if seeded else "demo data already there")
-                       + f"; new API credential {ident}", err=True)
+                ident, secret, seeded = start_demo(conn, today_in(s))
+            typer.echo(f"demo data seeded; new API credential {ident}" if seeded else
+                       f"demo database: re-issued the demo credential as {ident} (the previous "
+                       "secret no longer works)", err=True)
             typer.echo(demo_curl(host, port, ident, secret))
     configure_logging()
     uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,

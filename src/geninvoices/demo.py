@@ -10,6 +10,7 @@ an all-actions secret lying around.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
@@ -43,10 +44,8 @@ def start_demo(conn: Connection, today: dt.date) -> tuple[str, str, bool]:
         _refuse_unless_empty(conn)
         seed_demo(conn, today)
     else:
-        try:
+        with contextlib.suppress(NotFound):  # the operator may have revoked it already
             access.revoke_credential(conn, known)
-        except NotFound:
-            pass  # revoked by the operator already
         conn.execute(delete(meta).where(meta.c.key == DEMO_KEY))
     ident, secret = access.create_credential(conn, allow=None, description="serve --demo")
     conn.execute(insert(meta).values(key=DEMO_KEY, value=ident))

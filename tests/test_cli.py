@@ -82,6 +82,12 @@ def one_error_line(result, code: int) -> str:
     (["allowed-ips", "add"], "Missing argument"),
     (["serve", "--port", "0"], "--port"),
     (["generate", "--date", "2025-02-30"], "not a date"),
+    # the engine adds lead days and cycles to the date: no OverflowError near year 1 or 9999
+    (["generate", "--date", "9999-12-31"], "between 1970-01-01 and 9000-12-31"),
+    (["generate", "--date", "0001-01-01"], "between 1970-01-01 and 9000-12-31"),
+    (["generate", "--client", "99999999999"], "2147483647"),
+    (["generate", "--service", "2147483648"], "2147483647"),
+    (["generate", "--addon", "0"], "--addon"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(url, args, says):
     assert says in one_error_line(gi(url, *args), 2)

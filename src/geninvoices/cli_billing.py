@@ -13,24 +13,33 @@ from rich.table import Table
 
 from . import outbox
 from .billing.due import Selection
-from .cli_support import database, settings
+from .cli_support import MAX_ID, database, settings
 from .runs import gen_invoices
+
+# The engine adds lead days and whole billing cycles to dates (years, for a triennial item):
+# a year near 1 or 9999 would overflow Python's date, so the CLI refuses it up front.
+FIRST_YEAR, LAST_YEAR = 1970, 9000
 
 
 def parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise typer.BadParameter(f"{value} is out of range; give a date between "
+                                 f"{FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31")
+    return day
 
 
 def generate(
-    client: Annotated[int | None, typer.Option("--client", min=1, help="only this client")] = None,
-    service: Annotated[list[int] | None, typer.Option("--service", min=1)] = None,
-    domain: Annotated[list[int] | None, typer.Option("--domain", min=1)] = None,
-    addon: Annotated[list[int] | None, typer.Option("--addon", min=1)] = None,
+    client: Annotated[int | None, typer.Option("--client", min=1, max=MAX_ID,
+                                               help="only this client")] = None,
+    service: Annotated[list[int] | None, typer.Option("--service", min=1, max=MAX_ID)] = None,
+    domain: Annotated[list[int] | None, typer.Option("--domain", min=1, max=MAX_ID)] = None,
+    addon: Annotated[list[int] | None, typer.Option("--addon", min=1, max=MAX_ID)] = None,
     no_emails: Annotated[bool, typer.Option("--no-emails")] = False,
     date: Annotated[str | None, typer.Option("--date", help="bill as of YYYY-MM-DD")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,

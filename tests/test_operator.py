@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
+from sqlalchemy import delete
 
-from geninvoices.db import make_engine
+from geninvoices import access
+from geninvoices.config import Settings
+from geninvoices.db import make_engine, transaction
 from geninvoices.migrate import alembic_config
+from geninvoices.models import whmcs
+from geninvoices.models.defaults import DEFAULT_SETTINGS
+from tests.actions.http import Api, call
 from tests.conftest import BACKENDS, new_database_url
 from tests.test_cli import gi, one_error_line
 
@@ -41,3 +47,114 @@ def test_adopt_refuses_a_database_without_whmcs_tables(new_url):
     assert "without --adopt" in line
     # nothing was created: a plain migrate still finds a new database
     assert gi(new_url, "migrate").stdout.startswith("created a new database")
+
+
+# --- config list and config set ------------------------------------------------------------
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("CreateInvoiceDaysBefore", "seven", "whole number from 0 to 3650"),
+    ("CreateInvoiceDaysBefore", "", "whole number from 0 to 3650"),
+    ("CreateInvoiceDaysBeforeMonthly", "2.5", "or an empty value"),
+    ("CreateDomainInvoiceDaysBefore", "99999", "0 to 3650"),
+    ("TaxEnabled", "maybe", "give on or off"),
+    ("DateFormat", "DD/MM/YY", "DD/MM/YYYY, DD.MM.YYYY, DD-MM-YYYY, MM/DD/YYYY, YYYY/MM/DD, "
+                               "YYYY-MM-DD"),
+    ("TaxType", "Gross", "Exclusive, Inclusive"),
+    ("TaxCustomInvoiceNumberFormat", "INV-", "must contain {NUMBER}"),
+    ("SequentialInvoiceNumberValue", "0", "from 1 to 2147483647"),
+])
+def test_config_set_refuses_what_the_engine_cannot_read(database_url, key, value, allowed):
+    before = gi(database_url, "config", "get", key).stdout
+    line = one_error_line(gi(database_url, "config", "set", key, value), 1)
+    assert key in line and allowed in line
+    assert gi(database_url, "config", "get", key).stdout == before
+
+
+@pytest.mark.parametrize("key, value, stored", [
+    ("CreateInvoiceDaysBefore", " 7 ", "7"),
+    ("CreateInvoiceDaysBeforeAnnually", "", ""),
+    ("TaxEnabled", "ON", "on"),
+    ("TaxEnabled", "off", ""),
+    ("DateFormat", "yyyy-mm-dd", "YYYY-MM-DD"),
+    ("TaxType", "inclusive", "Inclusive"),
+    ("SequentialInvoiceNumberFormat", "PAID-{NUMBER}", "PAID-{NUMBER}"),
+    ("MyOwnSetting", "anything at all", "anything at all"),  # not the engine's: as given
+])
+def test_config_set_stores_what_whmcs_stores(database_url, key, value, stored):
+    assert gi(database_url, "config", "set", key, value).returncode == 0
+    assert gi(database_url, "config", "get", key).stdout == stored + "\n"
+
+
+def test_config_list_shows_every_engine_setting_and_whether_it_is_the_default(database_url,
+                                                                             engine):
+    assert gi(database_url, "config", "set", "CreateInvoiceDaysBefore", "7").returncode == 0
+    with engine.begin() as conn:
+        conn.execute(delete(whmcs.tblconfiguration).where(
+            whmcs.tblconfiguration.c.setting == "TaxL2Compound"))
+    listed = gi(database_url, "config", "list")
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:4]]
+            for line in listed.stdout.splitlines() if line.startswith("│")}
+    assert set(rows) == set(DEFAULT_SETTINGS)
+    assert rows["CreateInvoiceDaysBefore"] == ["7", "changed (default 14)"]
+    assert rows["DateFormat"] == ["DD/MM/YYYY", "default"]
+    assert rows["TaxL2Compound"] == ["", "not set: the default applies"]
+
+
+# --- lockouts --------------------------------------------------------------------------------
+
+def test_lockouts_list_and_clear(database_url, engine):
+    """A caller locked out after failed logins shows in `lockouts list`; `lockouts clear`
+    lets it in again at once, with the right secret."""
+    env = {"GENINVOICES_LOCKOUT_ATTEMPTS": "3"}
+    api = Api(engine, Settings(database_url="sqlite://", lockout_attempts=3))
+    with transaction(engine) as conn:
+        access.add_allowed_ip(conn, "198.51.100.0/24")
+    peer = ("198.51.100.9", 1)
+    good = {"action": "GetConfigurationValue", "setting": "DateFormat",
+            "identifier": api.identifier, "responsetype": "json"}
+    for _ in range(3):
+        assert call(api.app, {**good, "secret": "wrong"}, client=peer).json()["result"] == "error"
+    assert call(api.app, {**good, "secret": api.secret}, client=peer).json()["result"] == "error"
+    listed = gi(database_url, "lockouts", "list", extra_env=env)
+    row = next(line for line in listed.stdout.splitlines() if "198.51.100.9" in line)
+    assert "(any)" in row and "│ 3 " in row
+    assert "198.51.100.9" not in gi(database_url, "lockouts", "list").stdout  # 10 attempts
+    cleared = gi(database_url, "lockouts", "clear", "::ffff:198.51.100.9", extra_env=env)
+    assert cleared.stdout.strip() == "cleared 3 failed login(s) of 198.51.100.9"
+    assert gi(database_url, "lockouts", "list", extra_env=env).stdout.strip() == \
+        "no address is locked out"
+    reply = call(api.app, {**good, "secret": api.secret}, client=peer).json()
+    assert reply["result"] == "success", reply
+
+
+def test_lockouts_clear_refuses_a_non_address(database_url):
+    assert "not an IP address" in one_error_line(
+        gi(database_url, "lockouts", "clear", "nobody"), 1)
+
+
+# --- ranges in the allow-list ----------------------------------------------------------------
+
+def test_allowed_ranges_let_their_networks_in(database_url, engine):
+    api = Api(engine)
+    ask = {"action": "GetConfigurationValue", "setting": "DateFormat",
+           "identifier": api.identifier, "secret": api.secret, "responsetype": "json"}
+
+    def answer(address: str) -> str:
+        reply = call(api.app, ask, client=(address, 1)).json()
+        return reply["result"] if reply["result"] == "success" else reply["message"]
+
+    assert answer("10.1.2.3").startswith("Invalid IP")
+    assert gi(database_url, "allowed-ips", "add", "10.0.0.0/8").stdout == "allowed 10.0.0.0/8\n"
+    assert gi(database_url, "allowed-ips", "add", "2001:db8::/32").returncode == 0
+    assert gi(database_url, "allowed-ips", "add", "192.0.2.7").returncode == 0
+    assert answer("10.1.2.3") == "success"
+    assert answer("::ffff:10.200.0.1") == "success"
+    assert answer("2001:db8:1::5") == "success"
+    assert answer("192.0.2.7") == "success"  # an address still works
+    assert answer("11.0.0.1").startswith("Invalid IP")
+    assert answer("2001:db9::1").startswith("Invalid IP")
+    line = one_error_line(gi(database_url, "allowed-ips", "add", "10.0.0.1/8"), 1)
+    assert "host bits set" in line
+    assert gi(database_url, "allowed-ips", "remove", "10.0.0.0/8").returncode == 0
+    assert answer("10.1.2.3").startswith("Invalid IP")

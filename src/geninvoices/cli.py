@@ -44,6 +44,7 @@ mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_
 app.add_typer(mail_app, name="mail")
 app.add_typer(cli_admin.lockouts_app, name="lockouts")
 config_app.command("list")(command(cli_admin.config_list))
+credentials_app.command("ensure")(command(cli_admin.credentials_ensure))
 
 @app.command("migrate")
 @command

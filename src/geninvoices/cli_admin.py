@@ -13,11 +13,32 @@ from rich.table import Table
 from sqlalchemy import select
 
 from . import access
-from .cli_support import command, database, fail, settings
+from .cli_support import EXIT_USAGE, command, database, fail, settings
 from .db import transaction
 from .models.defaults import DEFAULT_SETTINGS
 from .models.whmcs import tblconfiguration as cfg
 from .settings_check import engine_settings
+
+
+def credentials_ensure() -> None:
+    """Make sure the deployment's first credential exists (GENINVOICES_BOOTSTRAP_*); with
+    none named, create one if no active credential exists and print it once."""
+    from pydantic import ValidationError
+
+    from .bootstrap import Bootstrap, ensure
+    try:
+        wanted = Bootstrap()
+    except ValidationError as error:
+        first = error.errors()[0]
+        fail(f"bad GENINVOICES_BOOTSTRAP_{str(first['loc'][0]).upper()}: "
+             f"{first['msg'].removeprefix('Value error, ')}", EXIT_USAGE)
+    with database() as engine, transaction(engine) as conn:
+        said, new = ensure(conn, wanted)
+    typer.echo(said, err=True)
+    if new is not None:
+        typer.echo(f"identifier: {new[0]}\nsecret:     {new[1]}")
+        typer.echo("The secret is shown only now; store it safely.", err=True)
+
 
 lockouts_app = typer.Typer(help="Addresses locked out after failed logins.",
                            no_args_is_help=True)

@@ -158,3 +158,42 @@ def test_allowed_ranges_let_their_networks_in(database_url, engine):
     assert "host bits set" in line
     assert gi(database_url, "allowed-ips", "remove", "10.0.0.0/8").returncode == 0
     assert answer("10.1.2.3").startswith("Invalid IP")
+
+
+# --- the first credential of a deployment -----------------------------------------------------
+
+def test_credentials_ensure_makes_the_first_credential_once(database_url, engine):
+    first = gi(database_url, "credentials", "ensure")
+    assert first.returncode == 0 and "created the first API credential" in first.stderr
+    shown = dict(line.split(":", 1) for line in first.stdout.splitlines())
+    api = Api(engine)  # the app; its own credential is not the one under test
+    ask = {"action": "GetConfigurationValue", "setting": "DateFormat", "responsetype": "json",
+           "identifier": shown["identifier"].strip(), "secret": shown["secret"].strip()}
+    assert call(api.app, ask).json()["result"] == "success"
+    again = gi(database_url, "credentials", "ensure")
+    assert again.stdout == "" and "none created" in again.stderr
+
+
+def test_credentials_ensure_from_the_environment(database_url, engine):
+    env = {"GENINVOICES_BOOTSTRAP_IDENTIFIER": "deploy",
+           "GENINVOICES_BOOTSTRAP_SECRET": "first-secret-0123456789"}
+    api = Api(engine)
+    ask = {"action": "GetConfigurationValue", "setting": "DateFormat", "responsetype": "json",
+           "identifier": "deploy"}
+    assert "created the API credential deploy" in gi(
+        database_url, "credentials", "ensure", extra_env=env).stderr
+    assert "is in place" in gi(database_url, "credentials", "ensure", extra_env=env).stderr
+    rotated = {**env, "GENINVOICES_BOOTSTRAP_SECRET": "second-secret-0123456789"}
+    assert "now has the secret" in gi(database_url, "credentials", "ensure",
+                                      extra_env=rotated).stderr
+    assert call(api.app, {**ask, "secret": "second-secret-0123456789"}).json()["result"] \
+        == "success"
+    assert gi(database_url, "credentials", "revoke", "deploy").returncode == 0
+    kept = gi(database_url, "credentials", "ensure", extra_env=rotated)
+    assert "left revoked" in kept.stderr
+    short = {**env, "GENINVOICES_BOOTSTRAP_SECRET": "short"}
+    assert "GENINVOICES_BOOTSTRAP_SECRET" in one_error_line(
+        gi(database_url, "credentials", "ensure", extra_env=short), 2)
+    half = {"GENINVOICES_BOOTSTRAP_IDENTIFIER": "x"}
+    assert "or neither" in one_error_line(
+        gi(database_url, "credentials", "ensure", extra_env=half), 1)

@@ -123,8 +123,10 @@ def test_admins_from_stdin(url):
 def test_allowed_ips(url):
     assert gi(url, "allowed-ips", "add", "::ffff:10.0.0.1").stdout.strip() == "allowed 10.0.0.1"
     assert gi(url, "allowed-ips", "list").stdout.split() == ["10.0.0.1", "127.0.0.1", "::1"]
-    bad = gi(url, "allowed-ips", "add", "10.0.0.0/8")
-    assert bad.returncode == 1 and "not an IP address" in bad.stderr
+    bad = gi(url, "allowed-ips", "add", "10.0.0.300")
+    assert bad.returncode == 1 and "not an IP address or a range" in bad.stderr
+    wide = gi(url, "allowed-ips", "add", "10.0.0.0/33")
+    assert wide.returncode == 1 and "not an address or a range" in wide.stderr
     assert gi(url, "allowed-ips", "remove", "10.0.0.1").returncode == 0
     assert gi(url, "allowed-ips", "remove", "10.0.0.1").returncode == 1
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from geninvoices import access
 from geninvoices.config import Settings
 from geninvoices.db import make_engine, transaction
-from geninvoices.migrate import alembic_config
+from geninvoices.migrate import alembic_config, head_revision
 from geninvoices.models import whmcs
 from geninvoices.models.defaults import DEFAULT_SETTINGS
 from tests.actions.http import Api, call
@@ -29,7 +29,7 @@ def test_migrate_says_what_it_did(new_url):
     assert created.returncode == 0, created.stderr
     assert created.stdout.startswith("created a new database"), created.stdout
     again = gi(new_url, "migrate")
-    assert again.stdout.strip() == "already up to date (revision 0005)"
+    assert again.stdout.strip() == f"already up to date (revision {head_revision()})"
 
 
 def test_migrate_names_the_revisions_it_upgraded(new_url):
@@ -38,7 +38,8 @@ def test_migrate_names_the_revisions_it_upgraded(new_url):
         command.upgrade(alembic_config(conn), "0004")
     engine.dispose()
     upgraded = gi(new_url, "migrate")
-    assert upgraded.stdout.strip() == "upgraded from revision 0004 to 0005", upgraded.stderr
+    expected = f"upgraded from revision 0004 to {head_revision()}"
+    assert upgraded.stdout.strip() == expected, upgraded.stderr
 
 
 def test_adopt_refuses_a_database_without_whmcs_tables(new_url):

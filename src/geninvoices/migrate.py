@@ -36,6 +36,11 @@ def alembic_config(connection) -> Config:
     return cfg
 
 
+def head_revision() -> str:
+    """The newest revision this version ships."""
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
 def current_revision(conn: Connection) -> str | None:
     context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
     return context.get_current_revision()
@@ -48,7 +53,7 @@ def migrate(engine: Engine, *, adopt: bool = False) -> str:
         has_ours = VERSION_TABLE in tables
         has_whmcs = "tblclients" in tables or "tblinvoices" in tables
         cfg = alembic_config(conn)
-        head = ScriptDirectory.from_config(cfg).get_current_head()
+        head = head_revision()
         if not has_ours and has_whmcs:
             return _adopt(cfg, tables, adopt, head)
         if not has_ours and adopt:

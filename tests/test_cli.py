@@ -83,6 +83,12 @@ def one_error_line(result, code: int) -> str:
     (["allowed-ips", "add"], "Missing argument"),
     (["serve", "--port", "0"], "--port"),
     (["generate", "--date", "2025-02-30"], "not a date"),
+    # the engine adds lead days and cycles to the date: no OverflowError near year 1 or 9999
+    (["generate", "--date", "9999-12-31"], "between 1970-01-01 and 9000-12-31"),
+    (["generate", "--date", "0001-01-01"], "between 1970-01-01 and 9000-12-31"),
+    (["generate", "--client", "99999999999"], "2147483647"),
+    (["generate", "--service", "2147483648"], "2147483647"),
+    (["generate", "--addon", "0"], "--addon"),
 ])
 def test_usage_errors_are_one_line_and_exit_2(url, args, says):
     assert says in one_error_line(gi(url, *args), 2)
@@ -118,8 +124,10 @@ def test_admins_from_stdin(url):
 def test_allowed_ips(url):
     assert gi(url, "allowed-ips", "add", "::ffff:10.0.0.1").stdout.strip() == "allowed 10.0.0.1"
     assert gi(url, "allowed-ips", "list").stdout.split() == ["10.0.0.1", "127.0.0.1", "::1"]
-    bad = gi(url, "allowed-ips", "add", "10.0.0.0/8")
-    assert bad.returncode == 1 and "not an IP address" in bad.stderr
+    bad = gi(url, "allowed-ips", "add", "10.0.0.300")
+    assert bad.returncode == 1 and "not an IP address or a range" in bad.stderr
+    wide = gi(url, "allowed-ips", "add", "10.0.0.0/33")
+    assert wide.returncode == 1 and "not an address or a range" in wide.stderr
     assert gi(url, "allowed-ips", "remove", "10.0.0.1").returncode == 0
     assert gi(url, "allowed-ips", "remove", "10.0.0.1").returncode == 1
 
@@ -281,16 +289,50 @@ def test_serve_demo_prints_a_curl_line_that_works(tmp_path):
     access = [line for line in logged.splitlines() if "geninvoices.access" in line]
     assert any("200 action=geninvoices" in line for line in access), logged
     assert fields["secret"] not in logged and "Traceback" not in logged
-    # a second start finds the demo data there and bills nothing twice
+    # a second start reuses the demo database: the demo credential is re-issued (its
+    # secret cannot be shown again), the old secret stops working, nothing is billed twice
     log2 = tmp_path / "serve2.log"
-    server, endpoint, fields = serve_demo(url, log2)
+    server, endpoint, fields2 = serve_demo(url, log2)
     try:
         wait_until_up(endpoint)
-        assert httpx.post(endpoint, data=fields).json() == {"result": "success",
-                                                            "numcreated": "0"}
+        assert httpx.post(endpoint, data=fields2).json() == {"result": "success",
+                                                             "numcreated": "0"}
+        assert httpx.post(endpoint, data=fields).json()["result"] == "error"
     finally:
         stop(server)
-    assert "demo data already there" in log2.read_text()
+    assert "re-issued the demo credential" in log2.read_text()
+    listed = gi(url, "credentials", "list").stdout
+    assert fields2["identifier"] in listed and listed.count("serve --demo") == 2
+
+
+def serve_refused(result) -> str:
+    """serve says what migrate did, then one error line; exit 1."""
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("already up to date"), result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and not result.stdout
+    return lines[1]
+
+
+def test_serve_demo_refuses_a_database_with_data(database_url, engine):
+    """rules §8: the demo seeds only an empty database, never someone's billing data."""
+    with transaction(engine) as conn:
+        conn.execute(insert(tblclients).values(firstname="Real", email="r@example.com"))
+        currencies = conn.execute(select(func.count()).select_from(whmcs.tblcurrencies)).scalar()
+    line = serve_refused(gi(database_url, "serve", "--demo", "--port", str(free_port())))
+    assert "seeds only an empty database" in line and "holds 1 client" in line
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(tblclients)).scalar() == 1
+        assert conn.execute(select(func.count()).select_from(whmcs.tblcurrencies)).scalar() \
+            == currencies
+
+
+def test_serve_demo_refuses_an_adopted_database(server_dbs):
+    url = server_dbs["mariadb"].create()
+    load_whmcs_schema(url)
+    assert gi(url, "migrate", "--adopt").returncode == 0
+    line = serve_refused(gi(url, "serve", "--demo", "--port", str(free_port())))
+    assert "is an adopted WHMCS database" in line
 
 
 def test_serve_on_a_taken_port_is_one_line(url):

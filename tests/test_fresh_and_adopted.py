@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import insert, inspect, select, text
 
 from geninvoices.db import make_engine
-from geninvoices.migrate import ROOT, add_indexes, alembic_config, migrate
+from geninvoices.migrate import MIGRATIONS, add_indexes, alembic_config, migrate
 from geninvoices.models import own, whmcs
 from geninvoices.models.defaults import DEFAULT_SETTINGS
 from tests.actions.http import Api
@@ -24,7 +24,7 @@ OPERATOR = {"DateFormat": "YYYY-MM-DD", "CompanyName": "Acme", "TaxBillableItems
 
 
 def _revision(file="0005_billable_items_promotions.py"):
-    path = ROOT / "migrations" / "versions" / file
+    path = MIGRATIONS / "versions" / file
     spec = importlib.util.spec_from_file_location("revision_" + file[:4], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -177,6 +177,21 @@ def _set_admin_api(conn: Connection, admin_id: int, password: str | None,
 
 
 # --- IP allow-list ------------------------------------------------------------------------
+# An entry is an address (`192.0.2.7`) or a range in CIDR form (`10.0.0.0/8`, `fd00::/8`): a
+# range lets in a whole network, such as the Docker network callers on the host come from.
+
+def normalise_allowed(entry: str) -> str:
+    """An address as `normalise_ip` has it, or a range as `10.0.0.0/8` (no host bits)."""
+    entry = entry.strip()
+    if "/" not in entry:
+        return normalise_ip(entry)
+    try:
+        network = ipaddress.ip_network(entry, strict=True)
+    except ValueError as error:
+        raise ValueError(f"{entry!r} is not an address or a range such as 10.0.0.0/8 "
+                         f"({error})") from None
+    return network.compressed
+
 
 def allowed_ips(conn: Connection) -> list[str]:
     return list(conn.execute(select(own.allowed_ips.c.address)
@@ -188,15 +203,27 @@ def ip_allowed(conn: Connection, address: str) -> bool:
         own.allowed_ips.c.address == address)).first() is not None
 
 
+def in_allowed_range(conn: Connection, address: str) -> bool:
+    """Whether a range on the allow-list holds this address (asked only when the address
+    itself is not listed and some range is)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    ranges = conn.execute(select(own.allowed_ips.c.address).where(
+        own.allowed_ips.c.address.contains("/"))).scalars()
+    return any(ip in ipaddress.ip_network(r, strict=False) for r in ranges)
+
+
 def add_allowed_ip(conn: Connection, address: str) -> str:
-    address = normalise_ip(address)
+    address = normalise_allowed(address)
     if not ip_allowed(conn, address):
         conn.execute(insert(own.allowed_ips).values(address=address, created_at=utcnow()))
     return address
 
 
 def remove_allowed_ip(conn: Connection, address: str) -> str:
-    address = normalise_ip(address)
+    address = normalise_allowed(address)
     result = conn.execute(delete(own.allowed_ips).where(own.allowed_ips.c.address == address))
     if result.rowcount == 0:
         raise NotFound(f"{address} is not on the allow-list")
@@ -212,8 +239,10 @@ def _gate_statement(per_identifier: bool):
     if per_identifier:
         where.append(f.c.identifier == bindparam("identifier"))
     allowed = select(func.count()).select_from(ips).where(ips.c.address == bindparam("address"))
+    ranges = select(func.count()).select_from(ips).where(ips.c.address.contains("/"))
     failures = select(func.count()).select_from(f).where(and_(*where))
-    return select(allowed.scalar_subquery(), failures.scalar_subquery())
+    return select(allowed.scalar_subquery(), failures.scalar_subquery(),
+                  ranges.scalar_subquery())
 
 
 _GATE = {True: _gate_statement(True), False: _gate_statement(False)}
@@ -233,13 +262,15 @@ def failure_key(identifier: str) -> str:
 
 def gate(conn: Connection, address: str, identifier: str | None,
          window_seconds: int) -> tuple[bool, int]:
-    """(address allowed?, recent failures) in one round trip: the check every call makes.
+    """(address allowed?, recent failures) in one round trip when the address is listed
+    itself or no range is; a second query reads the ranges otherwise.
     Failures count per address, or per (address, identifier) when one is given."""
     params = {"address": address, "since": utcnow() - dt.timedelta(seconds=window_seconds)}
     if identifier is not None:
         params["identifier"] = failure_key(identifier)
     row = conn.execute(_GATE[identifier is not None], params).one()
-    return bool(row[0]), int(row[1])
+    allowed = bool(row[0]) or (bool(row[2]) and in_allowed_range(conn, address))
+    return allowed, int(row[1])
 
 
 def record_failure(conn: Connection, address: str, identifier: str) -> int:
@@ -260,3 +291,48 @@ def prune_failures(conn: Connection, address: str, window_seconds: int) -> None:
     f = own.auth_failures
     conn.execute(delete(f).where(f.c.address == address,
                                  f.c.at < utcnow() - dt.timedelta(seconds=window_seconds)))
+
+
+@dataclass(frozen=True)
+class Lockout:
+    address: str
+    identifier: str | None  # None: the whole address is locked, whatever name it sends
+    failures: int
+    lifts_at: dt.datetime
+
+
+def lockouts(conn: Connection, attempts: int, window_seconds: int) -> list[Lockout]:
+    """Who is locked out now, counted as the gate counts (per address; per address and
+    identifier on loopback), and when the oldest failures leave the window enough to let
+    them in again."""
+    window = dt.timedelta(seconds=window_seconds)
+    f = own.auth_failures
+    rows = conn.execute(select(f.c.address, f.c.identifier, f.c.at).where(
+        f.c.at > utcnow() - window).order_by(f.c.at)).all()
+    groups: dict[tuple[str, str | None], list[dt.datetime]] = {}
+    for address, identifier, at in rows:
+        key = (address, identifier if _is_loopback(address) else None)
+        groups.setdefault(key, []).append(at)
+    return [Lockout(address, identifier, len(ats), ats[len(ats) - attempts] + window)
+            for (address, identifier), ats in sorted(groups.items(), key=_by_address)
+            if len(ats) >= attempts]
+
+
+def clear_lockouts(conn: Connection, address: str | None = None) -> int:
+    """Forget failed logins (of one address, or all): its lockout lifts at once."""
+    f = own.auth_failures
+    query = delete(f) if address is None else delete(f).where(
+        f.c.address == normalise_ip(address))
+    return conn.execute(query).rowcount
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def _by_address(item) -> tuple[str, str]:
+    (address, identifier), _ = item
+    return address, identifier or ""

@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import insert, select, update
 
-from . import access, cli_billing, faults
+from . import access, cli_admin, cli_billing, faults
 from .cli_support import (
     EXIT_BUSINESS,
     ClickException,
@@ -42,6 +42,9 @@ app.add_typer(ips_app, name="allowed-ips")
 app.add_typer(config_app, name="config")
 mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
+app.add_typer(cli_admin.lockouts_app, name="lockouts")
+config_app.command("list")(command(cli_admin.config_list))
+credentials_app.command("ensure")(command(cli_admin.credentials_ensure))
 
 @app.command("migrate")
 @command
@@ -67,7 +70,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     import uvicorn
 
     from .app import configure_logging
-    from .demo import seed_demo
+    from .demo import start_demo
     from .runs import today_in
 
     s = settings()
@@ -76,11 +79,10 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
         typer.echo(migrate(engine), err=True)
         if demo:
             with transaction(engine) as conn:
-                seeded = seed_demo(conn, today_in(s))
-                ident, secret = access.create_credential(conn, allow=None,
-                                                         description="serve --demo")
-            typer.echo(("demo data seeded" if seeded else "demo data already there")
-                       + f"; new API credential {ident}", err=True)
+                ident, secret, seeded = start_demo(conn, today_in(s))
+            typer.echo(f"demo data seeded; new API credential {ident}" if seeded else
+                       f"demo database: re-issued the demo credential as {ident} (the previous "
+                       "secret no longer works)", err=True)
             typer.echo(demo_curl(host, port, ident, secret))
     configure_logging()
     uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,
@@ -219,15 +221,16 @@ def admins_set_password(username: str, api_access: Annotated[
 
 def _address(address: str) -> str:
     try:
-        return access.normalise_ip(address)
-    except ValueError:
-        fail(f"{address!r} is not an IP address (ranges are not supported)")
+        return access.normalise_allowed(address)
+    except ValueError as error:
+        fail(str(error) if "/" in address else f"{address!r} is not an IP address or a "
+             "range such as 10.0.0.0/8")
 
 
 @ips_app.command("add")
 @command
 def ips_add(address: str) -> None:
-    """Allow calls from this address."""
+    """Allow calls from this address, or a range such as 10.0.0.0/8 or fd00::/8."""
     address = _address(address)
     with database() as engine, transaction(engine) as conn:
         access.add_allowed_ip(conn, address)
@@ -237,7 +240,7 @@ def ips_add(address: str) -> None:
 @ips_app.command("remove")
 @command
 def ips_remove(address: str) -> None:
-    """Stop allowing calls from this address."""
+    """Stop allowing calls from this address or range."""
     address = _address(address)
     with database() as engine, transaction(engine) as conn:
         access.remove_allowed_ip(conn, address)
@@ -270,11 +273,16 @@ def config_get(key: str) -> None:
 @config_app.command("set")
 @command
 def config_set(key: str, value: str) -> None:
-    """Set a tblconfiguration value (a checkbox is `on` or empty)."""
+    """Set a tblconfiguration value; the settings the engine reads are checked."""
     from .access import utcnow
     from .models.whmcs import tblconfiguration as cfg
+    from .settings_check import check_setting
     if not key.strip() or len(key) > 64:
         fail("a setting name is 1 to 64 characters")
+    try:
+        value = check_setting(key, value)
+    except ValueError as error:
+        fail(str(error))
     with database() as engine, transaction(engine) as conn:
         now = utcnow()
         found = conn.execute(select(cfg.c.setting).where(cfg.c.setting == key)).first()

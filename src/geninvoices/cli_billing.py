@@ -17,12 +17,13 @@ from rich.table import Table
 
 from . import outbox
 from .billing.due import Selection
-from .cli_support import database, settings
+from .cli_support import MAX_ID, database, settings
 from .runs import gen_invoices, preview
 
-MAX_ID = 2_147_483_647  # WHMCS's ids are int(10)
-# a date the engine can add lead days and whole cycles to without leaving the calendar
-EARLIEST_RUN, LATEST_RUN = dt.date(1970, 1, 1), dt.date(9000, 12, 31)
+# The engine adds lead days and whole billing cycles to dates (years, for a triennial item):
+# a year near 1 or 9999 would overflow Python's date, so the CLI refuses it up front.
+FIRST_YEAR, LAST_YEAR = 1970, 9000
+EXIT_SKIPPED = 3  # billed what it could; some items were skipped as bad data (see the list)
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -32,13 +33,10 @@ def parse_date(value: str | None) -> dt.date | None:
         day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD") from None
-    if not EARLIEST_RUN <= day <= LATEST_RUN:
-        raise typer.BadParameter(f"{value} is out of range; use a date from "
-                                 f"{EARLIEST_RUN} to {LATEST_RUN}")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise typer.BadParameter(f"{value} is out of range; give a date between "
+                                 f"{FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31")
     return day
-
-
-EXIT_SKIPPED = 3  # billed what it could; some items were skipped as bad data (see the list)
 
 
 def generate(

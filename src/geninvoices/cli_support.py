@@ -19,6 +19,7 @@ from .db import make_engine, translate
 from .errors import GenInvoicesError, LockTimeout, RetryableError
 
 EXIT_BUSINESS, EXIT_RETRY, EXIT_USAGE = 1, 75, 2
+MAX_ID = 2_147_483_647  # WHMCS's ids are int(10) columns: a larger one names nothing
 # click's exception classes, wherever this typer version keeps click (newer ones vendor it)
 _CLICK = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
 UsageError, ClickException = _CLICK["UsageError"], _CLICK["ClickException"]

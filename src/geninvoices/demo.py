@@ -1,13 +1,24 @@
 """Demo data for `geninvoices serve --demo`: one client with a service, a domain and an
-addon, all due today, so GenInvoices has something to bill at once."""
+addon, all due today, so GenInvoices has something to bill at once.
+
+The demo seeds only an empty database (no client, not an adopted WHMCS database) and
+records its credential's identifier in ``geninvoices_meta``. A later start on the database
+it seeded re-issues that credential (the old secret is revoked, a new one printed): a secret
+is stored only as a hash, so it cannot be shown again, and keeping it in a file would leave
+an all-actions secret lying around.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
+from . import access
+from .errors import BusinessError, NotFound
+from .models import own
 from .models.whmcs import (
     tbladdons,
     tblclients,
@@ -20,6 +31,37 @@ from .models.whmcs import (
 )
 
 DEMO_EMAIL = "demo@example.com"
+DEMO_KEY = "demo_credential"  # in geninvoices_meta: the demo's credential identifier
+ORIGIN_KEY = "whmcs_tables"  # in geninvoices_meta: "created" or "adopted" (revision 0005)
+
+
+def start_demo(conn: Connection, today: dt.date) -> tuple[str, str, bool]:
+    """(identifier, secret, seeded now?) for `serve --demo`; refuses a database that holds
+    anyone's data but the demo's own."""
+    meta = own.meta
+    known = conn.execute(select(meta.c.value).where(meta.c.key == DEMO_KEY)).scalar()
+    if known is None:
+        _refuse_unless_empty(conn)
+        seed_demo(conn, today)
+    else:
+        with contextlib.suppress(NotFound):  # the operator may have revoked it already
+            access.revoke_credential(conn, known)
+        conn.execute(delete(meta).where(meta.c.key == DEMO_KEY))
+    ident, secret = access.create_credential(conn, allow=None, description="serve --demo")
+    conn.execute(insert(meta).values(key=DEMO_KEY, value=ident))
+    return ident, secret, known is None
+
+
+def _refuse_unless_empty(conn: Connection) -> None:
+    origin = conn.execute(select(own.meta.c.value).where(own.meta.c.key == ORIGIN_KEY)).scalar()
+    clients = conn.execute(select(func.count()).select_from(tblclients)).scalar()
+    if origin == "adopted" or clients:
+        what = "is an adopted WHMCS database" if origin == "adopted" else (
+            f"holds {clients} client(s)")
+        raise BusinessError(
+            f"serve --demo seeds only an empty database, and this one {what}: run "
+            "`geninvoices serve` without --demo, or point GENINVOICES_DATABASE_URL at a new "
+            "database")
 
 
 def _add(conn: Connection, table, **values) -> int:

@@ -7,29 +7,43 @@ records 0001 as done without touching WHMCS's tables and then creates only ours.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect
 
 from .errors import MigrationRefused
 from .models import whmcs
 
-ROOT = Path(__file__).resolve().parents[2]
+# Shipped inside the package (a wheel or `pip install .` has no source tree): the scripts,
+# their versions/ and the frozen/ copy revision 0001 builds from.
+MIGRATIONS = Path(str(files("geninvoices") / "migrations"))
 VERSION_TABLE = "geninvoices_alembic_version"
 WHMCS_REVISION = "0001"
 
 
 def alembic_config(connection) -> Config:
-    ini = ROOT / "alembic.ini"
-    if not ini.exists():
-        raise MigrationRefused(f"alembic.ini not found beside {ROOT}: install geninvoices with "
-                               "`pip install -e .` from its source tree")
-    cfg = Config(str(ini))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    """What alembic.ini says, without the file: the repository's alembic.ini is for
+    developers running `alembic` by hand; `geninvoices migrate` needs only the package."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("version_table", VERSION_TABLE)
     cfg.attributes["connection"] = connection
     return cfg
+
+
+def head_revision() -> str:
+    """The newest revision this version ships."""
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+def current_revision(conn: Connection) -> str | None:
+    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
 
 
 def migrate(engine: Engine, *, adopt: bool = False) -> str:
@@ -39,21 +53,37 @@ def migrate(engine: Engine, *, adopt: bool = False) -> str:
         has_ours = VERSION_TABLE in tables
         has_whmcs = "tblclients" in tables or "tblinvoices" in tables
         cfg = alembic_config(conn)
+        head = head_revision()
         if not has_ours and has_whmcs:
-            if not adopt:
-                raise MigrationRefused(
-                    "this database already holds WHMCS's tables: run `geninvoices migrate "
-                    "--adopt` to add geninvoices' own tables without touching WHMCS's")
-            missing = [t for t in whmcs.WHMCS_TABLE_NAMES if t not in tables]
-            if missing:
-                raise MigrationRefused("cannot adopt: WHMCS tables missing: " + ", ".join(missing))
-            command.stamp(cfg, WHMCS_REVISION)
-            # revision 0005 records the database as adopted: its settings stay its own
-            cfg.attributes["geninvoices_adopting"] = True
-            command.upgrade(cfg, "head")
-            return "adopted the WHMCS database and created geninvoices' tables"
+            return _adopt(cfg, tables, adopt, head)
+        if not has_ours and adopt:
+            raise MigrationRefused(
+                "--adopt expects a WHMCS database, but this one has none of WHMCS's tables "
+                "(tblclients, tblinvoices, ...): check GENINVOICES_DATABASE_URL, or run "
+                "`geninvoices migrate` without --adopt to create a new database")
+        before = current_revision(conn) if has_ours else None
         command.upgrade(cfg, "head")
-    return "database is up to date"
+    if before is None:
+        return f"created a new database (WHMCS's tables and geninvoices', revision {head})"
+    if before == head:
+        return f"already up to date (revision {head})"
+    return f"upgraded from revision {before} to {head}"
+
+
+def _adopt(cfg: Config, tables: set[str], adopt: bool, head: str) -> str:
+    """rules §6: WHMCS's tables stay untouched; revision 0001 is recorded as done."""
+    if not adopt:
+        raise MigrationRefused(
+            "this database already holds WHMCS's tables: run `geninvoices migrate "
+            "--adopt` to add geninvoices' own tables without touching WHMCS's")
+    missing = [t for t in whmcs.WHMCS_TABLE_NAMES if t not in tables]
+    if missing:
+        raise MigrationRefused("cannot adopt: WHMCS tables missing: " + ", ".join(missing))
+    command.stamp(cfg, WHMCS_REVISION)
+    # revision 0005 records the database as adopted: its settings stay its own
+    cfg.attributes["geninvoices_adopting"] = True
+    command.upgrade(cfg, "head")
+    return f"adopted the WHMCS database and created geninvoices' tables (revision {head})"
 
 
 def add_indexes(engine: Engine) -> list[str]:

@@ -41,7 +41,7 @@ from geninvoices.models import own, whmcs
 from geninvoices.models.types import ZERO_DATE, ZERO_DATETIME, WhmcsDate
 from tests.conftest import BACKENDS, load_whmcs_schema, new_database_url
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "src" / "geninvoices" / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 # What revision 0001 created when it was written, spelled out here rather than read from any
 # code, so that a change to the model or to the frozen copy shows.

@@ -19,9 +19,10 @@ from sqlalchemy import Connection, Engine, inspect
 from .errors import MigrationRefused
 from .models import whmcs
 
-# Shipped inside the package (a wheel or `pip install .` has no source tree): the scripts,
-# their versions/ and the frozen/ copy revision 0001 builds from.
-MIGRATIONS = Path(str(files("geninvoices") / "migrations"))
+# The repository's top-level migrations/, shipped inside the package as geninvoices.migrations
+# (a wheel or `pip install .` has no source tree): the scripts, their versions/ and the
+# frozen/ copy revision 0001 builds from.
+MIGRATIONS = Path(str(files("geninvoices.migrations")))
 VERSION_TABLE = "geninvoices_alembic_version"
 WHMCS_REVISION = "0001"
 

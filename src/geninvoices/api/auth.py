@@ -25,7 +25,7 @@ from .. import access
 from ..access import Caller
 from ..config import Settings
 from ..db import transaction
-from ..errors import AuthenticationFailed, IpNotAllowed
+from ..errors import AuthenticationFailed, IpNotAllowed, LockedOut
 
 
 @dataclass
@@ -113,7 +113,7 @@ class Authenticator:
             if not identifier or not secret:
                 raise AuthenticationFailed()
             if failures >= self.settings.lockout_attempts:
-                raise AuthenticationFailed()  # locked: credentials not even looked at
+                raise LockedOut()  # locked: credentials not even looked at
             digest = self.cache.digest("api", identifier, secret)
             caller = self.cache.get(digest) or self._verify(conn, identifier, secret)
         if caller is None:

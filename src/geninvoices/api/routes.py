@@ -1,25 +1,23 @@
 """``/includes/api.php``: read the request within its limits, then hand it to the front door.
 
-Access logs print method, path, status, action, caller, client and duration: never a query
-string or a body, which can carry secrets.
+Each call leaves one log line and its counters (``observe.record``): never a query string or
+a body, which can carry secrets.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import GenInvoicesError, RequestError, RequestTooLarge
-from . import phpform
+from . import observe, phpform
 from .auth import client_address
 from .frontdoor import FrontDoor, Reply
 
 router = APIRouter()
-access_log = logging.getLogger("geninvoices.access")
 
 
 @router.api_route("/includes/api.php", methods=["GET", "POST"])
@@ -29,9 +27,7 @@ async def api_php(request: Request) -> Response:
     address = client_address(request.client.host if request.client else None,
                              request.headers.get("x-forwarded-for"), front.auth.trusted)
     reply = await _answer(request, front, address)
-    access_log.info("%s %s %s action=%s caller=%s client=%s duration_ms=%.1f",
-                    request.method, request.url.path, reply.status, reply.action or "-",
-                    reply.caller or "-", address, (time.perf_counter() - started) * 1000)
+    observe.record(reply, request.method, address, time.perf_counter() - started)
     return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
 
 

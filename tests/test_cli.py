@@ -250,7 +250,8 @@ def test_serve_demo_prints_a_curl_line_that_works(tmp_path):
         stop(server)
     logged = log.read_text()
     access = [line for line in logged.splitlines() if "geninvoices.access" in line]
-    assert any("200 action=geninvoices" in line for line in access), logged
+    assert any("action=geninvoices " in line and "status=200 outcome=success" in line
+               for line in access), logged
     assert fields["secret"] not in logged and "Traceback" not in logged
     # a second start finds the demo data there and bills nothing twice
     log2 = tmp_path / "serve2.log"

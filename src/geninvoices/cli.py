@@ -95,6 +95,11 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
 def metrics_directory():
     """A fresh PROMETHEUS_MULTIPROC_DIR for this server's workers, removed when it stops:
     the counts of a previous server (or of dead workers' pids reused) never leak in."""
+    import signal
+
+    def stopped(signum, _frame):  # uvicorn re-raises SIGTERM after its graceful shutdown
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stopped)
     with tempfile.TemporaryDirectory(prefix="geninvoices-metrics-") as directory:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import socket
 
 import httpx
 import pytest
@@ -125,3 +126,32 @@ def test_healthz_503_when_the_database_does_not_answer():
     assert reply.status_code == 503
     assert reply.json()["reason"].startswith("database unavailable")
     nowhere.dispose()
+
+
+def test_healthz_never_blocks_the_event_loop():
+    """A database that accepts the connection and never answers: /healthz gives up after
+    its limit, and meanwhile the same event loop answers other requests."""
+    with socket.create_server(("127.0.0.1", 0)) as hole:  # the kernel accepts; nobody reads
+        port = hole.getsockname()[1]
+        silent = make_engine(f"postgresql+psycopg://postgres@127.0.0.1:{port}/none")
+        app = create_app(Settings(database_url="sqlite://"), silent)
+        finished = []
+
+        async def go():
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+            async with httpx.AsyncClient(transport=transport, base_url="http://api",
+                                         timeout=60) as http:
+                async def health():
+                    reply = await http.get("/healthz")
+                    finished.append("healthz")
+                    return reply
+
+                async def other():
+                    await asyncio.sleep(0.5)
+                    assert (await http.get("/metrics")).status_code == 200
+                    finished.append("metrics")
+                return (await asyncio.gather(health(), other()))[0]
+        reply = asyncio.run(go())
+        silent.dispose()
+    assert finished == ["metrics", "healthz"]
+    assert reply.status_code == 503 and "did not answer" in reply.json()["reason"]

@@ -36,7 +36,8 @@ def generate(
     date: Annotated[str | None, typer.Option("--date", help="bill as of YYYY-MM-DD")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Bill everything due (or exactly the listed items), as the GenInvoices action does."""
+    """Bill everything due (or exactly the listed items), as the GenInvoices action does;
+    its Invoice Created emails are sent after the commit, before the command exits."""
     s = settings()
     selection = Selection.of(client, service or None, domain or None, addon or None)
     with database(s) as engine:

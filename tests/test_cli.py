@@ -287,7 +287,8 @@ def test_serve_demo_prints_a_curl_line_that_works(tmp_path):
         stop(server)
     logged = log.read_text()
     access = [line for line in logged.splitlines() if "geninvoices.access" in line]
-    assert any("200 action=geninvoices" in line for line in access), logged
+    assert any("action=geninvoices " in line and "status=200 outcome=success" in line
+               for line in access), logged
     assert fields["secret"] not in logged and "Traceback" not in logged
     # a second start reuses the demo database: the demo credential is re-issued (its
     # secret cannot be shown again), the old secret stops working, nothing is billed twice

@@ -1,8 +1,10 @@
 """``create_app(settings)``: the ASGI application. Engines are built in the lifespan, not at
-import, so tests and workers each get their own."""
+import, so tests and workers each get their own; the lifespan also runs the worker's
+background mail sender (rules §5.6)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
@@ -11,12 +13,14 @@ import os
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from . import faults
+from . import faults, metrics
+from .api import health
 from .api.frontdoor import FrontDoor
 from .api.phpform import Limits
 from .api.routes import router
 from .config import Settings
 from .db import make_engine
+from .mailer import Sender
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -29,11 +33,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.state.front_door = FrontDoor(make_engine(
                 settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds),
                 settings)
+        sender = Sender(app.state.front_door.engine, settings, metrics.record_mail)
+        sending = asyncio.create_task(sender.run(), name="geninvoices-mail-sender")
         # What exists at start-up lives as long as the worker: keep it out of the collector's
         # scans, which otherwise show up as pauses in the slowest one per cent of calls.
         gc.collect()
         gc.freeze()
         yield
+        sender.stopping = True
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
         app.state.front_door.close()
         if engine is None:
             app.state.front_door.engine.dispose()
@@ -45,6 +55,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if engine is not None:  # ready at once, for ASGI transports that send no lifespan events
         app.state.front_door = FrontDoor(engine, settings)
     app.include_router(router)
+    app.include_router(health.router)
     return app
 
 

@@ -4,10 +4,12 @@ unreachable or a lock could not be had (try again), 2 for usage errors."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
+import tempfile
 from typing import Annotated
 
 import typer
@@ -69,7 +71,6 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     """Migrate, then serve /includes/api.php with uvicorn."""
     import uvicorn
 
-    from .app import configure_logging
     from .demo import start_demo
     from .runs import today_in
 
@@ -84,10 +85,29 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
                        f"demo database: re-issued the demo credential as {ident} (the previous "
                        "secret no longer works)", err=True)
             typer.echo(demo_curl(host, port, ident, secret))
-    configure_logging()
-    uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,
-                workers=workers, access_log=False, proxy_headers=False, server_header=False,
-                log_level="info", log_config=log_config())
+    with metrics_directory():
+        from .app import configure_logging  # after the directory: it imports the metrics
+        configure_logging()
+        uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, access_log=False, proxy_headers=False,
+                    server_header=False, log_level="info", log_config=log_config())
+
+
+@contextlib.contextmanager
+def metrics_directory():
+    """A fresh PROMETHEUS_MULTIPROC_DIR for this server's workers, removed when it stops:
+    the counts of a previous server (or of dead workers' pids reused) never leak in."""
+    import signal
+
+    def stopped(signum, _frame):  # uvicorn re-raises SIGTERM after its graceful shutdown
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stopped)
+    with tempfile.TemporaryDirectory(prefix="geninvoices-metrics-") as directory:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+        try:
+            yield directory
+        finally:
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 
 def _check_listen(host: str, port: int) -> None:

@@ -51,7 +51,8 @@ def generate(
         "show what would be billed; write nothing"))] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Bill everything due (or exactly the listed items), as the GenInvoices action does.
+    """Bill everything due (or exactly the listed items), as the GenInvoices action does;
+    its Invoice Created emails are sent after the commit, before the command exits.
     Exit 0 when all went well, 3 when items were skipped as bad data (listed)."""
     s = settings()
     selection = Selection.of(client, service or None, domain or None, addon or None)
@@ -129,23 +130,29 @@ def _progress(enabled: bool):
 
 
 def mail_send() -> None:
-    """Send the Invoice Created emails that are due (retries included)."""
+    """Send every Invoice Created email that is due (retries included); exit 1 when any
+    failed or SMTP is not configured."""
     s = settings()
     with database(s) as engine:
         report = outbox.send_due(engine, s.smtp_url, s.mail_from,
-                                 claim_seconds=s.mail_claim_seconds)
+                                 claim_seconds=s.mail_claim_seconds,
+                                 outage_retry_seconds=s.mail_retry_seconds)
     if report.not_configured:
-        typer.echo("GENINVOICES_SMTP_URL is not set: emails stay queued", err=True)
+        typer.echo("error: GENINVOICES_SMTP_URL is not set: emails stay queued", err=True)
         raise typer.Exit(1)
     typer.echo(f"sent: {len(report.sent)}, failed: {len(report.failed)}")
+    if report.failed:
+        typer.echo("error: some emails could not be sent and stay queued; see "
+                   "`geninvoices mail list --failed`", err=True)
+        raise typer.Exit(1)
 
 
 def mail_list(failed: Annotated[bool, typer.Option("--failed", help="only stuck ones")] = False):
-    """The outbox: what was sent, what waits, and (with --failed) what keeps failing."""
+    """The outbox: what was sent, what waits, and (with --failed) what keeps failing and why."""
     with database() as engine:
         rows = outbox.list_rows(engine, failed=failed)
-    table = Table("invoice", "to", "status", "attempts", "next attempt", "last error")
+    table = Table("invoice", "to", "status", "attempts", "next attempt (UTC)", "last error")
     for r in rows:
-        table.add_row(str(r.invoiceid), r.recipient, r.status, str(r.attempts),
-                      str(r.next_attempt_at), (r.last_error or "")[:60])
-    Console(width=120).print(table)
+        table.add_row(str(r.invoiceid), escape(r.recipient), r.status, str(r.attempts),
+                      str(r.next_attempt_at), escape(r.last_error or ""))
+    Console(width=200).print(table)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
     mail_from: str = "billing@localhost"
     smtp_url: str = ""
     mail_claim_seconds: float = Field(300.0, gt=0)  # how long a sender owns a queued email
+    # the server's sender looks for due mail this often, and retries an unreachable SMTP
+    # server at least this often: 45 keeps "sent within two minutes of SMTP returning"
+    mail_retry_seconds: float = Field(45.0, gt=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -70,6 +74,26 @@ class Settings(BaseSettings):
         value = normalise_database_url(value)
         if "://" not in value:
             raise ValueError("must be a URL such as sqlite:///./geninvoices.db")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str) -> str:
+        """Checked at start-up, so a typo is not mistaken for an outage at the first run."""
+        value = value.strip()
+        if not value:
+            return value
+        url = urlsplit(value)
+        if url.scheme not in ("smtp", "smtps"):
+            raise ValueError("must be smtp://user:pass@host:587 or smtps://user:pass@host:465")
+        if not url.hostname:
+            raise ValueError("names no host; e.g. smtp://user:pass@mail.example.com:587")
+        try:
+            url.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+        except ValueError:
+            raise ValueError("has a port that is not a number from 1 to 65535") from None
+        if url.port == 0:
+            raise ValueError("has a port that is not a number from 1 to 65535")
         return value
 
     @field_validator("trusted_proxies", mode="before")

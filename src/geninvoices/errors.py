@@ -77,6 +77,11 @@ class AuthenticationFailed(AccessError):
     message = "Authentication Failed"
 
 
+class LockedOut(AuthenticationFailed):
+    """Refused unread while the caller is locked out; the reply is the same as for a wrong
+    secret, only the metrics and the log line tell them apart."""
+
+
 class PermissionDenied(AccessError):
     def __init__(self, action: str):
         super().__init__(f'Invalid Permissions: API action "{action.lower()}" is not allowed')

@@ -1,9 +1,10 @@
 """Sending the Invoice Created emails in the outbox (rules §5.6): after commit, at least once.
 
-Each row is claimed for a few minutes before it is sent, so two senders (the API right after
-a run and `geninvoices mail send` from cron) do not both send it; a failure is retried with
-back-off. The window for a second delivery is a crash after the SMTP server accepted the
-message and before the row is marked sent: the same Message-ID goes out again.
+Each row is claimed for a few minutes before it is sent, so two senders (the server's
+background sender in any worker and `geninvoices mail send`) never send it at once; a
+failure is retried with back-off. The window for a second delivery is a crash after the SMTP
+server accepted the message and before the row is marked sent: the same Message-ID goes out
+again.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import datetime as dt
 import logging
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime
 from urllib.parse import unquote, urlsplit
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 
 from . import faults
 from .db import transaction
@@ -39,32 +41,53 @@ class SendReport:
 
 
 def backoff(attempts: int) -> dt.timedelta:
+    """A refused message waits 2, 4, 8, ... minutes, at most 6 hours; an unreachable server
+    is retried sooner (``send_due``'s ``outage_retry_seconds``)."""
     return min(dt.timedelta(minutes=2 ** min(attempts, 10)), MAX_BACKOFF)
 
 
+def _delay(attempts: int, outage: dt.timedelta | None) -> dt.timedelta:
+    """While the server is unreachable: 5, 10, 20, ... seconds, at most ``outage``."""
+    if outage is None:
+        return backoff(attempts)
+    return min(dt.timedelta(seconds=5 * 2 ** min(attempts - 1, 16)), outage, MAX_BACKOFF)
+
+
 def send_due(engine: Engine, smtp_url: str, mail_from: str, *, claim_seconds: float = 300,
-             limit: int = 500) -> SendReport:
-    """Send every queued email that is due, over one SMTP connection."""
+             limit: int = 500, outage_retry_seconds: float | None = None,
+             keep_going: Callable[[], bool] | None = None) -> SendReport:
+    """Send every queued email that is due, ``limit`` at a time, until none is left or the
+    SMTP server stops answering. An outage puts the emails back no further than
+    ``outage_retry_seconds`` away, so they go out soon after the server returns."""
     report = SendReport()
     if not smtp_url:
         log.warning("GENINVOICES_SMTP_URL is not set: Invoice Created emails stay queued")
         report.not_configured = True
         return report
-    rows = _claim(engine, limit, dt.timedelta(seconds=claim_seconds))
-    if not rows:
-        return report
+    outage = (dt.timedelta(seconds=outage_retry_seconds) if outage_retry_seconds
+              else None)
+    while keep_going is None or keep_going():
+        rows = _claim(engine, limit, dt.timedelta(seconds=claim_seconds))
+        if not rows or not _send_batch(engine, smtp_url, mail_from, rows, report, outage):
+            break
+    return report
+
+
+def _send_batch(engine: Engine, smtp_url: str, mail_from: str, rows: list,
+                report: SendReport, outage: dt.timedelta | None) -> bool:
+    """One batch over one connection; False when the server went away (stop draining)."""
     try:
         client = _connect(smtp_url)
     except (OSError, smtplib.SMTPException) as error:
-        _failed(engine, rows, error, report)  # the server is down: all wait for a retry
-        return report
+        _failed(engine, rows, error, report, outage)  # the server is down: all wait
+        return False
     with client:
         for index, row in enumerate(rows):
             try:
                 client.send_message(build_message(mail_from, row))
             except (OSError, smtplib.SMTPServerDisconnected) as error:
-                _failed(engine, rows[index:], error, report)
-                break
+                _failed(engine, rows[index:], error, report, outage)
+                return False
             except smtplib.SMTPException as error:  # this message refused; go on
                 _failed(engine, [row], error, report)
                 continue
@@ -72,7 +95,7 @@ def send_due(engine: Engine, smtp_url: str, mail_from: str, *, claim_seconds: fl
             faults.checkpoint("before_mark_sent")
             _sent(engine, row)
             report.sent.append(row.invoiceid)
-    return report
+    return True
 
 
 def _claim(engine: Engine, limit: int, claim: dt.timedelta) -> list:
@@ -97,14 +120,16 @@ def _sent(engine: Engine, row) -> None:
             attempts=own.outbox.c.attempts + 1))
 
 
-def _failed(engine: Engine, rows: list, error: Exception, report: SendReport) -> None:
+def _failed(engine: Engine, rows: list, error: Exception, report: SendReport,
+            outage: dt.timedelta | None = None) -> None:
     log.warning("sending %d Invoice Created email(s) failed, retried later: %s",
                 len(rows), error)
     with transaction(engine) as conn:
         for row in rows:
             conn.execute(update(own.outbox).where(own.outbox.c.id == row.id).values(
                 attempts=own.outbox.c.attempts + 1, last_error=str(error)[:2000],
-                next_attempt_at=utcnow() + backoff(row.attempts + 1), claimed_until=None))
+                next_attempt_at=utcnow() + _delay(row.attempts + 1, outage),
+                claimed_until=None))
     report.failed += [row.invoiceid for row in rows]
 
 
@@ -138,6 +163,22 @@ def _connect(smtp_url: str) -> smtplib.SMTP:
         client.close()
         raise
     return client
+
+
+def has_due(engine: Engine) -> bool:
+    """Whether any email waits to be sent now (a cheap read before taking the lease)."""
+    o, now = own.outbox, utcnow()
+    free = or_(o.c.claimed_until.is_(None), o.c.claimed_until < now)
+    query = select(o.c.id).where(o.c.status == "queued", o.c.next_attempt_at <= now, free)
+    with transaction(engine, write=False) as conn:
+        return conn.execute(query.limit(1)).first() is not None
+
+
+def count_queued(engine: Engine) -> int:
+    o = own.outbox
+    with transaction(engine, write=False) as conn:
+        return conn.execute(select(func.count()).select_from(o)
+                            .where(o.c.status == "queued")).scalar()
 
 
 def list_rows(engine: Engine, *, failed: bool = False) -> list:

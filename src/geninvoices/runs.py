@@ -1,6 +1,7 @@
 """The one GenInvoices flow (rules §4), shared by the action and `geninvoices generate`: build
 the run's context from settings (today in GENINVOICES_TIMEZONE), run the engine, and after
-it has committed send the Invoice Created emails it queued.
+it has committed send the Invoice Created emails it queued (the command line) or hand them
+to the server's background sender (the API).
 
 This is the edge where settings and the clock are read; ``billing`` is handed the result.
 """
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from . import outbox
+from . import mailer, outbox
 from .billing.cycles import period_end
 from .billing.due import Selection
 from .billing.generator import RunResult, generate
@@ -46,12 +47,17 @@ def run_config(settings: Settings, *, today: dt.date | None = None, emails: bool
 
 def gen_invoices(engine: Engine, settings: Settings, selection: Selection, *,
                  today: dt.date | None = None, emails: bool = True, dry_run: bool = False,
-                 progress=None) -> RunResult:
+                 progress=None, send_now: bool = True) -> RunResult:
+    """``send_now``: send the emails before returning (`geninvoices generate`); otherwise
+    only wake this process's background sender, so an API call answers once committed."""
     config = run_config(settings, today=today, emails=emails, dry_run=dry_run,
                         progress=progress)
     result = generate(engine, selection, config)
-    if config.emails:
-        send_after_commit(engine, settings, result)
+    if config.emails and result.invoice_ids:
+        if send_now:
+            send_after_commit(engine, settings, result)
+        else:
+            mailer.notify()
     return result
 
 
@@ -84,6 +90,7 @@ def send_after_commit(engine: Engine, settings: Settings, result: RunResult) -> 
         return
     try:
         outbox.send_due(engine, settings.smtp_url, settings.mail_from,
-                        claim_seconds=settings.mail_claim_seconds)
+                        claim_seconds=settings.mail_claim_seconds,
+                        outage_retry_seconds=settings.mail_retry_seconds)
     except Exception:  # noqa: BLE001 - the invoices are committed; mail retries later
         log.exception("sending Invoice Created emails failed; they stay queued")

@@ -14,6 +14,7 @@ from geninvoices import access
 from geninvoices.app import create_app
 from geninvoices.config import Settings
 from geninvoices.db import transaction
+from geninvoices.mailer import Sender
 from tests import builders as b
 from tests.engine.helpers import invoices, lines, outbox
 from tests.smtp import SmtpServer
@@ -43,11 +44,12 @@ def setup(engine, tmp_path):
                         database_url="sqlite://")
     app = create_app(settings, engine)
     auth = {"identifier": ident, "secret": secret}
+    app.state.settings = settings
     yield app, auth, cid, sid, smtp
     smtp.stop()
 
 
-def test_gen_invoices_json_sends_the_email(setup, engine):
+def test_gen_invoices_answers_at_commit_and_the_sender_mails(setup, engine):
     app, auth, cid, sid, smtp = setup
     reply = call(app, {"action": "GenInvoices", "responsetype": "json", **auth})
     assert reply.status_code == 200
@@ -55,6 +57,9 @@ def test_gen_invoices_json_sends_the_email(setup, engine):
     assert body == {"result": "success", "numcreated": "1"}
     [inv] = invoices(engine)
     assert [ln["relid"] for ln in lines(engine)] == [sid]
+    # answered once committed: the email waits for the background sender (no lifespan here)
+    assert smtp.messages() == [] and outbox(engine)[0]["status"] == "queued"
+    assert Sender(engine, app.state.settings).drain() is False
     [message] = smtp.messages()
     assert message["Message-ID"] == outbox(engine)[0]["message_id"]
     assert outbox(engine)[0]["status"] == "sent"

@@ -84,3 +84,44 @@ def test_a_crashed_senders_claim_expires_and_the_email_goes_out(billed, smtp):
     assert sender.send_due(billed, smtp.url, "billing@hosting.example").sent == [
         claimed[0].invoiceid]
     assert len(smtp.messages()) == 1
+
+
+def queue_many(engine, count: int) -> None:
+    """``count`` clients with a service each, billed: ``count`` emails queued."""
+    with transaction(engine) as conn:
+        pid = b.make_product(conn)
+        for n in range(count):
+            cid = b.make_client(conn, email=f"client{n}@example.com")
+            b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 25))
+    assert run(engine, TODAY).numcreated == count
+
+
+def test_one_send_drains_more_than_one_batch(engine, smtp):
+    queue_many(engine, 7)
+    smtp.start()
+    report = sender.send_due(engine, smtp.url, "billing@hosting.example", limit=3)
+    assert len(report.sent) == 7 and not report.failed
+    assert len(smtp.messages()) == 7
+    assert {r["status"] for r in outbox(engine)} == {"sent"}
+
+
+def test_an_outage_is_retried_within_the_retry_interval(billed, smtp):
+    report = sender.send_due(billed, smtp.url, "billing@hosting.example",
+                             outage_retry_seconds=1)
+    assert report.failed
+    [row] = outbox(billed)
+    assert "refused" in row["last_error"].lower()
+    # due again within a second, not after the 2 minutes a refused message waits
+    assert row["next_attempt_at"] <= sender.utcnow() + dt.timedelta(seconds=1)
+
+
+def test_one_lease_holder_at_a_time(engine):
+    from geninvoices.mailer import Lease
+    first, second = Lease(engine, 60), Lease(engine, 60)
+    assert first.take() and first.take()  # renewing is taking again
+    assert not second.take()
+    first.release()
+    assert second.take() and not first.take()
+    expired = Lease(engine, -1)  # a holder that crashed: its lease has run out
+    second.release()
+    assert expired.take() and first.take()

@@ -409,5 +409,6 @@ def test_access_log_has_no_secrets_or_query_strings(api, caplog):
     text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     assert auth["secret"] not in text and "setting=" not in text
     line = next(r.getMessage() for r in caplog.records if r.name == "geninvoices.access")
-    assert line.startswith("POST /includes/api.php 200 action=getconfigurationvalue caller=")
-    assert "client=127.0.0.1" in line and "duration_ms=" in line
+    assert line.startswith("api action=getconfigurationvalue caller=")
+    assert "client=127.0.0.1" in line and "status=200 outcome=success" in line
+    assert "duration_ms=" in line

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+
+from .. import metrics
 from ..billing.due import Selection
 from ..runs import gen_invoices as run_gen_invoices
 from ..runs import preview
@@ -22,8 +25,11 @@ class Params(ActionParams):
 def gen_invoices(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
     selection = Selection.of(p.clientid, p.serviceids, p.domainids, p.addonids)
+    started = time.perf_counter()
     result = run_gen_invoices(ctx.engine, ctx.settings, selection, emails=not p.noemails,
-                              dry_run=p.dryrun)
+                              dry_run=p.dryrun, send_now=False)  # the sender mails
+    if not p.dryrun:
+        metrics.record_run(result, time.perf_counter() - started)
     reply = {"numcreated": str(result.numcreated)}
     if p.clientid is not None:
         reply["latestinvoiceid"] = str(result.latest_for(p.clientid))

@@ -30,7 +30,7 @@ from .. import access
 from ..access import Caller
 from ..config import Settings
 from ..db import transaction
-from ..errors import AccessError, AuthenticationFailed, IpNotAllowed
+from ..errors import AccessError, AuthenticationFailed, IpNotAllowed, LockedOut
 
 
 @dataclass
@@ -152,8 +152,10 @@ class Authenticator:
         self._note(address, allowed)
         if not allowed and not self._access_key_sent(params):
             raise IpNotAllowed(address)
-        if sent is None or failures >= self.settings.lockout_attempts:
-            raise AuthenticationFailed()  # locked: credentials not even looked at
+        if sent is None:
+            raise AuthenticationFailed()
+        if failures >= self.settings.lockout_attempts:
+            raise LockedOut()  # locked: credentials not even looked at
         digest = self._digest(*sent)
         caller = self.verified.get(digest)
         if caller is None:  # only a check against the database starts the cache's clock,

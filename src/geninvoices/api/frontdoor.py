@@ -29,6 +29,7 @@ class Reply:
     content_type: str
     action: str = ""
     caller: str = ""
+    outcome: str = "success"  # or the error's class name, for the log line and the metrics
 
 
 # as many as the connection pool holds (5 + 10 overflow): a thread never waits for a connection
@@ -79,7 +80,8 @@ class FrontDoor:
     def error(self, fmt: str, error: BaseException, name: str, caller: str = "") -> Reply:
         status, message = error_reply(error)
         text = render(fmt, {"result": "error", "message": message}, name)
-        return Reply(status, text, CONTENT_TYPES[fmt], name.lower(), caller)
+        return Reply(status, text, CONTENT_TYPES[fmt], name.lower(), caller,
+                     type(error).__name__)
 
     def reject(self, params: dict, error: GenInvoicesError) -> Reply:
         """A request refused before it was read whole (a limit): nothing was looked up."""

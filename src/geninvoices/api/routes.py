@@ -1,28 +1,23 @@
 """``/includes/api.php``: read the request within its limits, then hand it to the front door.
 
-Access logs print method, path, status, action, caller, client and duration: never a query
-string or a body, which can carry secrets. What a caller chose (action, identifier, a
-forwarded address) is escaped, so it can never start a line of its own.
+Each call leaves one log line and its counters (``observe.record``): never a query string or
+a body, which can carry secrets.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import re
 import time
 
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
 from ..errors import GenInvoicesError, RequestError, RequestTooLarge
-from . import phpform
+from . import observe, phpform
 from .auth import client_address
 from .frontdoor import FrontDoor, Reply
 
 router = APIRouter()
-access_log = logging.getLogger("geninvoices.access")
 
 
 @router.api_route("/includes/api.php", methods=["GET", "POST"])
@@ -32,25 +27,8 @@ async def api_php(request: Request) -> Response:
     address = client_address(request.client.host if request.client else None,
                              request.headers.getlist("x-forwarded-for"), front.auth.trusted)
     reply = await _answer(request, front, address)
-    access_log.info("%s %s %s action=%s caller=%s client=%s duration_ms=%.1f",
-                    request.method, request.scope["path"], reply.status, loggable(reply.action),
-                    loggable(reply.caller), loggable(address),
-                    (time.perf_counter() - started) * 1000)
+    observe.record(reply, request.method, address, time.perf_counter() - started)
     return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
-
-
-_PLAIN = re.compile(r"[A-Za-z0-9_.:@+/-]+")
-LOGGED_CHARACTERS = 64  # of one caller-chosen value: enough to recognise, too few to flood
-
-
-def loggable(value: str) -> str:
-    """A value as one token of the access line: plain, or quoted with every control, quote,
-    space and non-ASCII character escaped (JSON-style); a long one cut short, marked so."""
-    if not value:
-        return "-"
-    if len(value) > LOGGED_CHARACTERS:
-        value = value[:LOGGED_CHARACTERS] + "..."
-    return value if _PLAIN.fullmatch(value) else json.dumps(value, ensure_ascii=True)
 
 
 async def _answer(request: Request, front: FrontDoor, address: str) -> Reply:

@@ -35,6 +35,7 @@ class RunResult:
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # billed, but worth a look
     billable_items: int = 0  # billable item lines written (rules §5.9)
+    lines: int = 0  # invoice lines written
     promotions_ended: list[str] = field(default_factory=list)  # items moved off (§5.10)
     previews: list[ClientPlan] = field(default_factory=list)  # a dry run's plans, unwritten
 
@@ -112,6 +113,7 @@ def _bill_chunk(conn: Connection, run: Run, selection: due.Selection, client_ids
             created += _bill_one(conn, run, chunk.only(client_id), result)
     result.invoices += [(i.id, i.userid) for i in created]
     for line in (line for invoice in created for line in invoice.lines):
+        result.lines += 1
         result.billable_items += line.type == BILLABLE.type
         if line.revert_to is not None:
             result.promotions_ended.append(f"{line.item.kind.noun} {line.item.id}")

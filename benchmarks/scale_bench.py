@@ -16,7 +16,9 @@ databases of that kind, then:
   generate --no-emails`` started beside it. While that run lasts, a caller alternates
   ``GenInvoices`` with ``clientid`` of a random client (``noemails=1``: at first most clients
   still have their items due, later nothing is due) and ``GetInvoices`` with ``userid`` of
-  another, over one keep-alive connection, and the script prints p50/p95/max of each.
+  another, over one keep-alive connection, and the script prints p50/p95/max of each; and the
+  same for 40 pairs of calls made just before the full run starts (the idle baseline, which
+  tells what the full run adds to them).
 
 Both parts check that every due invoice was made exactly once (the full run's and the single
 calls' ``numcreated`` add up to what the data set implies). ``--custom-numbering`` turns on
@@ -49,6 +51,7 @@ from geninvoices import access
 from geninvoices.db import make_engine
 from geninvoices.models.whmcs import tblconfiguration
 
+IDLE_CALLS = 40  # of each kind, with nothing else running: what the full run adds
 NUMBERING = {"TaxCustomInvoiceNumbering": "on", "TaxCustomInvoiceNumberFormat": "{NUMBER}",
              "TaxNextCustomInvoiceNumber": "1"}
 
@@ -129,6 +132,8 @@ def latency(scratch: Scratch, shape: Shape, numbering: bool, logdir: Path) -> No
     server = Server(url, logdir / "serve.log", workers=2)
     try:
         server.wait_until_up()
+        idle = Probes(server.endpoint, ident, secret, shape.clients, seed=2)
+        idle.run_while(lambda: len(idle.times["GetInvoices userid"]) < IDLE_CALLS)
         before = load()
         full = generate(url, 1, shape)
         probes = Probes(server.endpoint, ident, secret, shape.clients)
@@ -136,8 +141,11 @@ def latency(scratch: Scratch, shape: Shape, numbering: bool, logdir: Path) -> No
         created = finished(full)
     finally:
         server.stop()
-    check("invoices of the full run and the single calls", created + probes.created,
-          expected.invoices)
+    check("invoices of the full run and the single calls",
+          created + probes.created + idle.created, expected.invoices)
+    print(f"{scratch.label}: idle, before the full run (load average {before}):")
+    for name, times in idle.times.items():
+        print(f"{scratch.label}:   {name}: {len(times)} calls, {summary(times)}")
     print(f"{scratch.label}: during a full run ({created} invoices; load average {before} "
           f"before, {load()} after; custom numbering {'on' if numbering else 'off'}):")
     for name, times in probes.times.items():
@@ -157,10 +165,10 @@ def summary(times: list[float]) -> str:
 class Probes:
     """Another caller: one GenInvoices for a random client, one GetInvoices, repeat."""
 
-    def __init__(self, endpoint: str, ident: str, secret: str, clients: int):
+    def __init__(self, endpoint: str, ident: str, secret: str, clients: int, seed: int = 1):
         self.endpoint, self.clients = endpoint, clients
         self.auth = {"identifier": ident, "secret": secret, "responsetype": "json"}
-        self.rng = random.Random(1)
+        self.rng = random.Random(seed)
         self.times: dict[str, list[float]] = {"GenInvoices clientid": [],
                                               "GetInvoices userid": []}
         self.created = self.billing_calls = 0

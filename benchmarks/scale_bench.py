@@ -103,7 +103,11 @@ def finished(run: subprocess.Popen) -> int:
     out, err = run.communicate()
     if run.returncode != 0:
         raise SystemExit(f"generate failed ({run.returncode}): {err[-2000:]}")
-    return int(json.loads(out)["numcreated"])
+    reply = json.loads(out)
+    if "workers" in reply:  # how the clients were shared out
+        print("  invoices per worker: "
+              + ", ".join(str(w["numcreated"]) for w in reply["workers"]), flush=True)
+    return int(reply["numcreated"])
 
 
 def speedup(scratch: Scratch, shape: Shape, numbering: bool) -> None:

@@ -85,14 +85,15 @@ def free_port() -> int:
 
 
 class Server:
-    """`geninvoices serve --workers 1` on a free loopback port, its output in a log file."""
+    """`geninvoices serve --workers N` (1 by default) on a free loopback port, its output in
+    a log file."""
 
-    def __init__(self, database_url: str, log_path: Path):
+    def __init__(self, database_url: str, log_path: Path, workers: int = 1):
         self.port = free_port()
         self.log_path = log_path
         self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "geninvoices.cli", "serve", "--workers", "1",
+            [sys.executable, "-m", "geninvoices.cli", "serve", "--workers", str(workers),
              "--port", str(self.port)],
             env={**os.environ, "GENINVOICES_DATABASE_URL": database_url},
             stdout=self.log, stderr=subprocess.STDOUT)

@@ -15,10 +15,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import outbox
+from . import cli_workers, outbox
 from .billing.due import Selection
 from .cli_support import MAX_ID, database, settings
-from .runs import gen_invoices, preview
+from .runs import gen_invoices, preview, today_in
 
 # The engine adds lead days and whole billing cycles to dates (years, for a triennial item):
 # a year near 1 or 9999 would overflow Python's date, so the CLI refuses it up front.
@@ -50,11 +50,18 @@ def generate(
     dry_run: Annotated[bool, typer.Option("--dry-run", help=(
         "show what would be billed; write nothing"))] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help=(
+        "processes that split the clients through the database's row locks"))] = 1,
 ) -> None:
     """Bill everything due (or exactly the listed items), as the GenInvoices action does;
     its Invoice Created emails are sent after the commit, before the command exits.
     Exit 0 when all went well, 3 when items were skipped as bad data (listed)."""
     s = settings()
+    if workers > 1:
+        _generate_in_workers(s, workers, client, dry_run, parse_date(date) or today_in(s),
+                             no_emails, as_json, dict(service=service, domain=domain,
+                                                      addon=addon))
+        return
     selection = Selection.of(client, service or None, domain or None, addon or None)
     with database(s) as engine, _progress(enabled=not as_json) as progress:
         result = gen_invoices(engine, s, selection, today=parse_date(date),
@@ -73,6 +80,25 @@ def generate(
         _summary(result, reply)
     if result.skipped:
         raise typer.Exit(EXIT_SKIPPED)
+
+
+def _generate_in_workers(s, workers: int, client: int | None, dry_run: bool, day: dt.date,
+                         no_emails: bool, as_json: bool, lists: dict) -> None:
+    """`--workers N`: N `generate` processes share the scan through SKIP LOCKED (rules §9)."""
+    if client is not None or dry_run:
+        raise typer.BadParameter("--workers splits a scan of many clients; it cannot be "
+                                 "combined with --client or --dry-run", param_hint="--workers")
+    with database(s) as engine, engine.connect():  # unreachable: one error, not N
+        backend = engine.dialect.name
+    if backend == "sqlite":
+        typer.echo("note: SQLite lets one writer in at a time: the workers take turns "
+                   "(safe, not faster); use PostgreSQL or MariaDB to bill in parallel",
+                   err=True)
+    combined, code = cli_workers.run_workers(
+        workers, cli_workers.worker_args(day, no_emails, lists))
+    cli_workers.report(combined, code, as_json)
+    if code:
+        raise typer.Exit(code)
 
 
 def _summary(result, reply: dict) -> None:

@@ -49,6 +49,27 @@ def test_eight_generate_processes_make_what_one_run_makes(fresh_db, engine_of):
     assert numbers_are_gapless(state) and len(state["numbers"]) == created
 
 
+def test_generate_with_four_workers_makes_what_one_run_makes(fresh_db, engine_of):
+    """One command, four worker processes splitting the clients through SKIP LOCKED (rules
+    §9): one combined summary, the same result as one run, numbers gapless."""
+    created, expected = reference(fresh_db, engine_of)
+    url = fresh_db()
+    engine = engine_of(url)
+    build_world(engine, CLIENTS)
+    run = cli(url, "generate", "--workers", "4", "--date", TODAY.isoformat(), "--json",
+              env=ENV)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    reply = json.loads(out)
+    assert reply["result"] == "success" and int(reply["numcreated"]) == created
+    assert [w["exit"] for w in reply["workers"]] == [0] * 4
+    assert sum(w["numcreated"] for w in reply["workers"]) == created
+    state = snapshot(engine)
+    assert without_numbers(state) == without_numbers(expected)
+    assert numbers_are_gapless(state) and len(state["numbers"]) == created
+    assert len(set(reply["invoiceids"])) == created
+
+
 def test_eight_api_calls_to_four_workers_make_what_one_run_makes(fresh_db, engine_of):
     created, expected = reference(fresh_db, engine_of)
     url = fresh_db()

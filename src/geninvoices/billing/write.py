@@ -1,16 +1,17 @@
 """Writing what ``plan`` computed, in bulk: a bounded number of statements for any number of
 clients, inside the caller's transaction (rules §9).
 
-Order: claim the periods in the ledger, then bill only what was claimed: invoices (numbered
-under the counter's lock), lines, ledger invoice ids, the items' next invoice dates, credit,
-the payment rule for invoices credit paid in full, and the outbox rows of their emails.
+Order: claim the periods in the ledger, then bill only what was claimed: invoices, lines,
+ledger invoice ids, the items' next invoice dates, credit, the payment rule for invoices
+credit paid in full, then the invoices' custom numbers (under the counter's row lock, held to
+the commit, so taken last), and the outbox rows of their emails, which quote the numbers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from .. import faults
@@ -21,6 +22,8 @@ from .items import Item
 from .kinds import ALL, RECURRING
 from .plan import ClientPlan, Invoice, Line
 from .run import Run
+
+NUMBER_BATCH = 500
 
 
 def _insert_ignore(conn: Connection, table, rows: list[dict]) -> None:
@@ -87,7 +90,6 @@ def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Inv
     invoices = [inv for plan in plans for inv in plan.invoices]
     if not invoices:
         return []
-    numbering.number_new(conn, invoices, run.options, run.now)
     _insert_invoices(conn, run, invoices)
     faults.checkpoint("after_invoices")
     _insert_lines(conn, invoices)
@@ -99,9 +101,22 @@ def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Inv
     faults.checkpoint("after_dates")
     _apply_credit(conn, run, plans)
     payment.mark_paid(conn, [i.id for i in invoices if i.paid_by_credit], run.now, run.options)
+    _number_invoices(conn, run, invoices)
     if run.config.emails:
         _queue_emails(conn, run, plans)
     return invoices
+
+
+def _number_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
+    """Custom numbers, allocated at the end of the chunk: the counter row stays locked from
+    here to the commit, and every run that creates an invoice needs it, so a single-client run
+    waits for this moment of a full run only, not for the chunk's whole write (rules §9)."""
+    numbering.number_new(conn, invoices, run.options, run.now)
+    numbered = [i for i in invoices if i.invoicenum]
+    for start in range(0, len(numbered), NUMBER_BATCH):  # one statement per batch
+        batch = {i.id: i.invoicenum for i in numbered[start:start + NUMBER_BATCH]}
+        conn.execute(update(tblinvoices).where(tblinvoices.c.id.in_(batch))
+                     .values(invoicenum=case(batch, value=tblinvoices.c.id)))
 
 
 def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> None:

@@ -45,5 +45,6 @@ def test_a_served_app_logs_hostile_requests_in_one_line_each(tmp_path):
     assert head.startswith(b"HTTP/1.1 200") or head.startswith(b"HTTP/1.1 400"), raw
     if head.startswith(b"HTTP/1.1 200"):  # uvicorn passed the bytes on: refused as not UTF-8
         assert b"parameters must be UTF-8 text" in body
-    left = [line for line in text.splitlines() if "POST /includes/api.php 200 action=-" in line]
+    left = [line for line in text.splitlines()
+            if "api action=- " in line and "method=POST status=200 outcome=error" in line]
     assert len(left) == 3, text  # one line per client that left, none longer

@@ -439,3 +439,19 @@ def test_chunks_bill_every_client(basic):
         add(engine, b.make_service, client=c, product=pid, nextduedate=D(2026, 3, 25))
     assert run(engine, TODAY, chunk_size=3).numcreated == 7
     assert run(engine, TODAY, chunk_size=3).numcreated == 0
+
+
+def test_a_listed_id_of_another_client_is_said_not_billed(basic):
+    engine, cid, pid = basic
+    with transaction(engine) as conn:
+        other = b.make_client(conn, email="o@example.com")
+        theirs = b.make_service(conn, client=other, product=pid, nextduedate=D(2026, 3, 25))
+        mine = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 25))
+    result = run(engine, TODAY, clientid=cid, serviceids=[mine, theirs, 999999])
+    assert result.numcreated == 1 and result.skipped == []
+    assert result.warnings == [
+        f"service {theirs} not billed: not a client {cid}'s service, or its status is never "
+        "billed",
+        f"service 999999 not billed: not a client {cid}'s service, or its status is never "
+        "billed"]
+    assert run(engine, TODAY, serviceids=[theirs]).warnings == []  # found: billed

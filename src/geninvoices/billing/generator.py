@@ -21,7 +21,7 @@ from ..errors import NotFound, RetryableError
 from ..models.whmcs import tblclients
 from . import due, promotions, write
 from .items import Item, decide, pays_tax, warning_text
-from .kinds import BILLABLE
+from .kinds import BILLABLE, RECURRING
 from .plan import ClientPlan, Invoice, Line, make_lines, plan_client
 from .promotions import Priced
 from .run import Run, RunConfig, start_run
@@ -38,6 +38,7 @@ class RunResult:
     lines: int = 0  # invoice lines written
     promotions_ended: list[str] = field(default_factory=list)  # items moved off (§5.10)
     previews: list[ClientPlan] = field(default_factory=list)  # a dry run's plans, unwritten
+    loaded: set[tuple[str, int]] = field(default_factory=set, repr=False)  # (type, id) seen
 
     @property
     def numcreated(self) -> int:
@@ -83,7 +84,21 @@ def generate(engine: Engine, selection: due.Selection, config: RunConfig) -> Run
         faults.checkpoint("after_commit")
         if config.progress is not None:
             config.progress(start + len(chunk_ids), len(client_ids), result.numcreated)
+    _note_unlisted(selection, result)
     return result
+
+
+def _note_unlisted(selection: due.Selection, result: RunResult) -> None:
+    """Listed ids the run never found are passed over (rules §4), but said: an id of another
+    client (with ``clientid``), one that does not exist, or one whose status is never billed."""
+    if not selection.listing:
+        return
+    whose = f"client {selection.clientid}'s" if selection.clientid is not None else "known"
+    for kind in RECURRING:
+        for item_id in selection.ids_for(kind):
+            if (kind.type, item_id) not in result.loaded:
+                _warn(result, f"{kind.noun} {item_id} not billed: not a {whose} "
+                              f"{kind.noun}, or its status is never billed")
 
 
 def _preview_chunk(conn: Connection, run: Run, selection: due.Selection,
@@ -123,6 +138,7 @@ def _due_in(conn: Connection, run: Run, selection: due.Selection,
             clients: dict[int, due.Client], result: RunResult) -> _Chunk:
     """Decide each loaded item; split the due ones by whether a WHMCS line billed them."""
     loaded = due.load_items(conn, list(clients), run.lead_limit(), selection)
+    result.loaded.update((item.kind.type, item.id) for item in loaded)
     wanted = _decided(run, selection, clients, result, loaded)
     billed = due.already_billed(conn, [i for i, _ in wanted])
     currencies = {c.id: run.currency_of(c.currency) for c in clients.values()}

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from .. import actions
-from ..config import Settings
 from ..access import Caller
+from ..config import Settings
 from ..db import transaction, translate
 from ..errors import GenInvoicesError, NvpCannotExpress, PermissionDenied
 from .auth import Authenticator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ def read_action(name: str):
     """An action that only reads: ``read(conn, params)`` in one read transaction, its own
     when it runs alone, the front door's when that is already open."""
     def register(read: Callable[[Connection, dict], dict]):
+        @functools.wraps(read)  # it is the action's own: its module, its name
         def run(ctx: Context, raw: dict) -> dict:
             with transaction(ctx.engine, write=False) as conn:
                 return read(conn, raw)

@@ -107,7 +107,8 @@ async def _read_body(request: Request, settings, chunks: list[bytes]) -> bytes:
                 raise RequestTooLarge(f"body over {limit} bytes")
             chunks.append(chunk)
     try:
-        await asyncio.wait_for(read(), timeout=settings.read_timeout_seconds)
+        async with asyncio.timeout(settings.read_timeout_seconds):  # no task, unlike wait_for
+            await read()
     except TimeoutError:
         raise RequestTooLarge(
             f"body not received within {settings.read_timeout_seconds:g} seconds") from None

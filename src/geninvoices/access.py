@@ -9,6 +9,7 @@ passlib's constant-time verify.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import ipaddress
 import secrets
@@ -38,6 +39,7 @@ def is_ip(address: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=1024)  # every API call parses its client's address twice
 def normalise_ip(address: str) -> str:
     """Compare addresses as addresses: `::ffff:127.0.0.1` is 127.0.0.1."""
     ip = ipaddress.ip_address(address.strip())

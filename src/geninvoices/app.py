@@ -17,7 +17,7 @@ from . import faults, metrics
 from .api import health
 from .api.frontdoor import FrontDoor
 from .api.phpform import Limits
-from .api.routes import router
+from .api.routes import api_php_route, router
 from .config import Settings
 from .db import make_engine
 from .mailer import Sender
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                               settings.max_key_depth)
     if engine is not None:  # ready at once, for ASGI transports that send no lifespan events
         app.state.front_door = FrontDoor(engine, settings)
+    app.router.routes.append(api_php_route())
     app.include_router(router)
     app.include_router(health.router)
     return app

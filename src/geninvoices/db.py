@@ -74,8 +74,10 @@ def _sqlite_setup(engine: Engine, lock_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE)
-                             else "BEGIN")
+        if conn.get_execution_options().get(WRITE):  # may wait for the lock, and time out
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:  # takes no lock, so cannot fail: straight to the driver (some 20 µs less)
+            conn.connection.driver_connection.execute("BEGIN")
 
 
 def is_lock_timeout(error: BaseException) -> bool:

@@ -105,6 +105,30 @@ def test_revoked_credential_stops_within_the_cache_bound(api, engine):
     assert request(app, data=gcv(auth)).status_code == 403
 
 
+def test_a_cached_caller_reads_current_values_and_meets_the_lockout_at_once(api, engine):
+    """The cache spares only the secret's check: the read, the allow-list and the lockout
+    are asked of the database on every call, in the same transaction as the read."""
+    make, auth = api
+    with transaction(engine) as conn:
+        access.add_allowed_ip(conn, REMOTE[0])
+    app = make(lockout_attempts=2, credential_cache_seconds=60)
+    assert request(app, data=gcv(auth), client=REMOTE).json()["value"] == "Acme"  # cached now
+    with transaction(engine) as conn:
+        conn.execute(update(tblconfiguration).where(tblconfiguration.c.setting == "CompanyName")
+                     .values(value="Acme Two"))
+    assert request(app, data=gcv(auth), client=REMOTE).json()["value"] == "Acme Two"
+    with transaction(engine) as conn:  # guesses counted elsewhere (another worker, say)
+        for _ in range(2):
+            access.record_failure(conn, REMOTE[0], "someone")
+    locked = request(app, data=gcv(auth), client=REMOTE)
+    assert (locked.status_code, locked.json()["message"]) == (403, "Authentication Failed")
+    with transaction(engine) as conn:
+        conn.execute(own.auth_failures.delete())
+        access.remove_allowed_ip(conn, REMOTE[0])
+    refused = request(app, data=gcv(auth), client=REMOTE)
+    assert (refused.status_code, refused.json()["message"]) == (403, f"Invalid IP {REMOTE[0]}")
+
+
 @pytest.mark.parametrize("action, shown", [("Nope", "nope"), ("", ""),
                                            ("DeleteClient", "deleteclient")])
 def test_unknown_and_missing_action(api, action, shown):

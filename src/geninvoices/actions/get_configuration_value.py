@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
-from ..db import transaction
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblconfiguration
 from .params import ActionParams, Text, parse
-from .registry import Context, action
+from .registry import read_action
 
 _VALUE = select(tblconfiguration.c.value).where(tblconfiguration.c.setting == bindparam("s"))
 
@@ -17,13 +16,12 @@ class Params(ActionParams):
     setting: Text = ""
 
 
-@action("GetConfigurationValue")
-def get_configuration_value(ctx: Context, raw: dict) -> dict:
+@read_action("GetConfigurationValue")
+def get_configuration_value(conn: Connection, raw: dict) -> dict:
     setting = parse(Params, raw).setting.strip()
     if not setting:
         raise BusinessError("Parameter setting is required")
-    with transaction(ctx.engine, write=False) as conn:
-        value = conn.execute(_VALUE, {"s": setting}).scalar()
+    value = conn.execute(_VALUE, {"s": setting}).scalar()
     if value is None:
         raise NotFound(f"Invalid setting: {setting}")
     return {"setting": setting, "value": value}

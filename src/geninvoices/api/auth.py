@@ -144,11 +144,20 @@ class Authenticator:
         refused = self.refusal(params, address)
         if refused is not None:
             raise refused
-        sent = credentials_of(params)
-        counted_as = sent[0] if sent and is_loopback(address) else None
         with transaction(self.engine, write=False) as conn:
-            allowed, failures = access.gate(conn, address, counted_as,
-                                            self.settings.lockout_window_seconds)
+            caller = self.admit(conn, params, address)
+        return caller if caller is not None else self.verify(params, address)
+
+    def admit(self, conn, params: dict, address: str) -> Caller | None:
+        """Allow-list and lockout in one round trip on ``conn`` (a read transaction), then the
+        verified-secret cache: the caller whose secret was verified lately, or None when it
+        must be verified (``verify``). A refusal raises."""
+        refused = self.refusal(params, address)
+        if refused is not None:
+            raise refused
+        sent = credentials_of(params)
+        allowed, failures = access.gate(conn, address, self._counted_as(sent, address),
+                                        self.settings.lockout_window_seconds)
         self._note(address, allowed)
         if not allowed and not self._access_key_sent(params):
             raise IpNotAllowed(address)
@@ -156,13 +165,24 @@ class Authenticator:
             raise AuthenticationFailed()
         if failures >= self.settings.lockout_attempts:
             raise LockedOut()  # locked: credentials not even looked at
-        digest = self._digest(*sent)
-        caller = self.verified.get(digest)
-        if caller is None:  # only a check against the database starts the cache's clock,
-            checked = time.monotonic()  # from before it: the slow hash comes after it
-            caller = self._verify_counted(address, counted_as, *sent)
-            self.verified.put(digest, caller, since=checked)
+        return self.verified.get(self._digest(*sent))
+
+    def verify(self, params: dict, address: str) -> Caller:
+        """A secret ``admit`` let through but did not remember: checked against the database,
+        counted by the lockout, then remembered. Only this check starts the cache's clock,
+        from before it: the slow hash comes after it."""
+        sent = credentials_of(params)
+        if sent is None:
+            raise AuthenticationFailed()
+        checked = time.monotonic()
+        caller = self._verify_counted(address, self._counted_as(sent, address), *sent)
+        self.verified.put(self._digest(*sent), caller, since=checked)
         return caller
+
+    @staticmethod
+    def _counted_as(sent: tuple[str, str] | None, address: str) -> str | None:
+        """Loopback callers are counted per identifier: every local client shares one address."""
+        return sent[0] if sent and is_loopback(address) else None
 
     def _verify_counted(self, address: str, counted_as: str | None, identifier: str,
                         secret: str) -> Caller:

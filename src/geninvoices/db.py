@@ -28,7 +28,8 @@ def make_engine(url: str, *, lock_timeout_seconds: float = 30.0, pool_size: int 
     lock_ms = int(lock_timeout_seconds * 1000)
     if backend == "sqlite":
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": lock_timeout_seconds})
+            url, pool_size=pool_size,
+            connect_args={"check_same_thread": False, "timeout": lock_timeout_seconds})
         _sqlite_setup(engine, lock_ms)
     elif backend == "postgresql":
         engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size,

@@ -33,7 +33,8 @@ class Reply:
     outcome: str = "success"  # or the error's class name, for the log line and the metrics
 
 
-# as many as the connection pool holds (5 + 10 overflow): a thread never waits for a connection
+# as many as the server's connection pool keeps (app.py): a thread never waits for a
+# connection, and none is opened and closed per call
 THREADS = 15
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from . import faults, metrics
 from .api import health
-from .api.frontdoor import THREADS, FrontDoor
+from .api.frontdoor import POOL_SIZE, FrontDoor
 from .api.phpform import Limits
 from .api.routes import api_php_route, router
 from .config import Settings
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             # a pooled connection per front-door thread: none is opened and closed per call
             app.state.front_door = FrontDoor(make_engine(
                 settings.database_url, lock_timeout_seconds=settings.lock_timeout_seconds,
-                pool_size=THREADS), settings)
+                pool_size=POOL_SIZE), settings)
         sender = Sender(app.state.front_door.engine, settings, metrics.record_mail)
         sending = asyncio.create_task(sender.run(), name="geninvoices-mail-sender")
         # What exists at start-up lives as long as the worker: keep it out of the collector's

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import insert, select, update
 
-from . import access, cli_admin, cli_billing, faults
+from . import access, cli_admin, cli_billing, cli_documents, faults
 from .cli_support import (
     EXIT_BUSINESS,
     ClickException,
@@ -45,6 +45,9 @@ app.add_typer(config_app, name="config")
 mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 app.add_typer(cli_admin.lockouts_app, name="lockouts")
+app.add_typer(cli_documents.invoice_app, name="invoice")
+cli_documents.invoice_app.command("pdf")(command(cli_documents.invoice_pdf))
+cli_documents.invoice_app.command("html")(command(cli_documents.invoice_html))
 config_app.command("list")(command(cli_admin.config_list))
 credentials_app.command("ensure")(command(cli_admin.credentials_ensure))
 
@@ -76,6 +79,8 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
 
     s = settings()
     _check_listen(host, port)
+    from .documents.render import Renderer
+    Renderer(s.templates_dir).check()  # a broken template override: one line, exit 1
     with database(s, create=True) as engine:
         typer.echo(migrate(engine), err=True)
         if demo:

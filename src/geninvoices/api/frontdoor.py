@@ -86,6 +86,17 @@ class FrontDoor:
         except Exception as error:  # noqa: BLE001 - every error becomes a WHMCS reply
             return self.error(fmt, translate(error), name, caller)
 
+    def authorize(self, params: dict, address: str) -> Caller:
+        """Who may run ``params``' action, checked as ``handle`` checks a call (allow-list,
+        lockout, secret, permission), without running it: the invoice documents (rules §15)
+        are opened with GetInvoice's permission. On a front-door thread; a refusal raises."""
+        with transaction(self.engine, write=False) as conn:
+            who = self.auth.admit(conn, params, address)
+        if who is None:
+            who = self.auth.verify(params, address)
+        _permitted(_action_name(params), who)
+        return who
+
     def success(self, fmt: str, result: dict, name: str, caller: str) -> Reply:
         try:
             text = render(fmt, {"result": "success", **result}, name)

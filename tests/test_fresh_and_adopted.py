@@ -19,7 +19,8 @@ from tests.actions.http import Api
 from tests.conftest import BACKENDS, load_whmcs_schema, new_database_url
 from tests.test_cli import gi
 
-LATER = ("tblbillableitems", "tblpromotions", "tbldomainpricing")
+LATER = ("tblbillableitems", "tblpromotions", "tbldomainpricing", "tblproductgroups",
+         "tblpaymentgateways", "tblorders")
 OPERATOR = {"DateFormat": "YYYY-MM-DD", "CompanyName": "Acme", "TaxBillableItems": ""}
 
 
@@ -74,7 +75,7 @@ def whmcs_shaped(url: str, engine, *, foreign_table: bool = False) -> None:
         conn.execute(insert(whmcs.tblconfiguration),
                      [{"setting": k, "value": v} for k, v in OPERATOR.items()])
         if foreign_table:  # one of the hundred tables a real WHMCS install has beside ours
-            conn.execute(text("CREATE TABLE tblorders (id INTEGER PRIMARY KEY)"))
+            conn.execute(text("CREATE TABLE tbltickets (id INTEGER PRIMARY KEY)"))
 
 
 def upgrade_to(engine, revision: str, *, stamp: str | None = None) -> None:
@@ -189,10 +190,44 @@ def test_revision_0005_is_a_frozen_copy_of_the_models():
         for i in whmcs.billable_item_indexes()]
     live = {re.search(r"CREATE TABLE `(\w+)`", sql).group(1): sql
             for sql in whmcs.schema_statements() if "CREATE TABLE" in sql}
-    later = _revision("0006_domain_pricing.py")
-    for name, ddl in {**revision.MYSQL_DDL, **later.MYSQL_DDL}.items():
+    later = {**_revision("0006_domain_pricing.py").MYSQL_DDL,
+             **_revision("0007_catalogue_and_orders.py").MYSQL_DDL}
+    for name, ddl in {**revision.MYSQL_DDL, **later}.items():
         assert _words(ddl) == _words(live[name]), name
-    assert set(whmcs.metadata.tables) == revision.OWN_WHMCS_TABLES | set(later.MYSQL_DDL)
+    assert set(whmcs.metadata.tables) == revision.OWN_WHMCS_TABLES | set(later)
+
+
+def test_revision_0007_freezes_the_order_indexes():
+    assert [(name, table, columns)
+            for name, table, columns in _revision("0007_catalogue_and_orders.py").INDEXES] == [
+        (i.name, i.table.name, [c.name for c in i.columns]) for i in whmcs.order_indexes()]
+
+
+def groups(engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(whmcs.tblproductgroups.c.name)).scalars())
+
+
+def test_a_fresh_database_holds_one_product_group(new_url, engine_of):
+    engine = engine_of(new_url)
+    migrate(engine)
+    assert groups(engine) == ["Default"]
+    migrate(engine)  # not a second one
+    assert groups(engine) == ["Default"]
+
+
+@pytest.mark.parametrize("adopted", [False, True])
+def test_downgrading_0007_takes_back_only_tables_of_ours(new_url, engine_of, adopted):
+    engine = engine_of(new_url)
+    if adopted:
+        whmcs_shaped(new_url, engine)  # a WHMCS install holds its own orders and groups
+    migrate(engine, adopt=adopted)
+    assert groups(engine) == ([] if adopted else ["Default"])
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0006")
+    tables = set(inspect(engine).get_table_names())
+    assert ({"tblorders", "tblproductgroups", "tblpaymentgateways"} <= tables) is adopted
+    assert ("gi_hosting_userid" in index_names(engine, "tblhosting")) is False
 
 
 def _words(sql: str) -> list[str]:

@@ -21,7 +21,18 @@ import re
 from decimal import Decimal
 from importlib import resources
 
-from sqlalchemy import Column, Index, Integer, MetaData, Numeric, String, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 from .types import WhmcsDate, WhmcsDateTime, WhmcsTimestamp
 
@@ -52,9 +63,9 @@ def _column(name: str, kind: str, size, scale, rest: str) -> Column:
     default = re.search(r"DEFAULT '([^']*)'", rest)
     if name == "id":
         return Column("id", Integer, primary_key=True, autoincrement=True)
-    if kind == "int":
+    if kind in ("int", "bigint"):
         value = int(default.group(1)) if default else None
-        return Column(name, Integer, nullable=not not_null,
+        return Column(name, BigInteger if kind == "bigint" else Integer, nullable=not not_null,
                       default=value if not_null else None,
                       server_default=text(str(value)) if default else None)
     if kind == "decimal":
@@ -112,13 +123,17 @@ tbladmins = t["tbladmins"]
 tblbillableitems = t["tblbillableitems"]
 tblpromotions = t["tblpromotions"]
 tbldomainpricing = t["tbldomainpricing"]
+tblproductgroups = t["tblproductgroups"]
+tblpaymentgateways = t["tblpaymentgateways"]
+tblorders = t["tblorders"]
 del t
 
 # Tables geninvoices created with a revision after 0001 (0005: billable items and promotions;
-# 0006: the TLDs a domain's renewal price hangs on): every WHMCS database has them, but a
-# database geninvoices created or adopted before may not. Those revisions create them where
-# they are absent, so adoption does not require them.
-LATER_TABLE_NAMES = ("tblbillableitems", "tblpromotions", "tbldomainpricing")
+# 0006: the TLDs a domain's renewal price hangs on; 0007: product groups, payment gateways and
+# orders): every WHMCS database has them, but a database geninvoices created or adopted before
+# may not. Those revisions create them where they are absent, so adoption does not require them.
+LATER_TABLE_NAMES = ("tblbillableitems", "tblpromotions", "tbldomainpricing",
+                     "tblproductgroups", "tblpaymentgateways", "tblorders")
 # What `migrate --adopt` requires of a WHMCS database.
 WHMCS_TABLE_NAMES = tuple(name for name in metadata.tables if name not in LATER_TABLE_NAMES)
 
@@ -126,9 +141,17 @@ WHMCS_TABLE_NAMES = tuple(name for name in metadata.tables if name not in LATER_
 # and on an adopted one only by `geninvoices migrate --add-indexes` (the README says why).
 # They are not attached to the Table objects, so an adopted database is never touched by
 # accident; `migrations` and `--add-indexes` both create them from this list.
+def _detached(indexes: list[Index]) -> list[Index]:
+    """Fresh Index objects, detached again from their tables so that a later
+    ``metadata.create_all`` or an adopted database never picks them up by accident."""
+    for index in indexes:
+        index.table.indexes.discard(index)
+    return indexes
+
+
 def billable_item_indexes() -> list[Index]:
     """Revision 0005's indexes (it freezes their definitions; keep the two in step)."""
-    return [
+    return _detached([
         # the run's scan for what is due: nextcron/duedate/recur items by due date
         Index("gi_billableitems_invoiceaction_duedate", tblbillableitems.c.invoiceaction,
               tblbillableitems.c.duedate),
@@ -138,13 +161,25 @@ def billable_item_indexes() -> list[Index]:
         # a promotion's standard price: the product's (or domain's) row per currency
         Index("gi_pricing_type_relid_currency", tblpricing.c.type, tblpricing.c.relid,
               tblpricing.c.currency),
-    ]
+    ])
+
+
+def order_indexes() -> list[Index]:
+    """Revision 0007's indexes (it freezes their definitions; keep the two in step)."""
+    return _detached([
+        # GetOrders: one client's orders, an order by its number
+        Index("gi_orders_userid", tblorders.c.userid),
+        Index("gi_orders_ordernum", tblorders.c.ordernum),
+        # GetClientsProducts / GetClientsAddons / GetClientsDomains: one client's items
+        Index("gi_hosting_userid", tblhosting.c.userid),
+        Index("gi_hostingaddons_userid", tblhostingaddons.c.userid),
+        Index("gi_domains_userid", tbldomains.c.userid),
+    ])
 
 
 def whmcs_indexes() -> list[Index]:
-    """Fresh Index objects, detached again from their tables so that a later
-    ``metadata.create_all`` or an adopted database never picks them up by accident."""
-    indexes = [
+    """Every index geninvoices puts on WHMCS's tables, detached (see ``_detached``)."""
+    return _detached([
         # "already billed": a line of this type and relid for this due date
         Index("gi_invoiceitems_type_relid_duedate", tblinvoiceitems.c.type,
               tblinvoiceitems.c.relid, tblinvoiceitems.c.duedate),
@@ -163,7 +198,5 @@ def whmcs_indexes() -> list[Index]:
         Index("gi_accounts_invoiceid", tblaccounts.c.invoiceid),
         Index("gi_credit_clientid", tblcredit.c.clientid),
         *billable_item_indexes(),
-    ]
-    for index in indexes:
-        index.table.indexes.discard(index)
-    return indexes
+        *order_indexes(),
+    ])

@@ -53,17 +53,26 @@ class Params(ActionParams):
         return found or ""
 
 
-def _filters(p: Params):
+def _starts_with(column, term: str, dialect: str):
+    """Case-insensitive prefix match, as cheaply as each backend allows: SQLite's LIKE already
+    ignores ASCII case and MariaDB's collation ignores case; PostgreSQL needs ILIKE."""
+    pattern = term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    if dialect == "postgresql":
+        return column.ilike(pattern, escape="/")
+    return column.like(pattern, escape="/")
+
+
+def _filters(p: Params, dialect: str):
     c, where = tblclients.c, []
     if p.status:
         where.append(c.status == p.status)
-    term = p.search.strip().lower()
+    term = p.search.strip()
     if term:
         # rules §11: the start of email, first name, last name, full name or company name
-        full = func.lower(c.firstname + " " + c.lastname)
-        where.append(or_(*(func.lower(col).startswith(term, autoescape=True)
-                           for col in (c.email, c.firstname, c.lastname, c.companyname)),
-                         full.startswith(term, autoescape=True)))
+        columns = [c.email, c.firstname, c.lastname, c.companyname]
+        if " " in term:  # without a space, a full name starts with it only if the first does
+            columns.append(c.firstname + " " + c.lastname)
+        where.append(or_(*(_starts_with(col, term, dialect) for col in columns)))
     return and_(True, *where)
 
 
@@ -77,7 +86,7 @@ def client_row(r) -> dict:
 @read_action("GetClients")
 def get_clients(conn: Connection, raw: dict) -> dict:
     p = parse(Params, raw)
-    c, where = tblclients.c, _filters(p)
+    c, where = tblclients.c, _filters(p, conn.dialect.name)
     column = c[p.orderby]
     ordering = [column.desc(), c.id.desc()] if p.sorting == "desc" else [column, c.id]
     total = conn.execute(select(func.count()).select_from(tblclients).where(where)).scalar()

@@ -315,3 +315,16 @@ def test_close_of_an_unknown_client(engine, two, params):
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).where(tblclients.c.status == "Closed")
                             ).scalar() == 0
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("notes", "é" * 32768, "Invalid notes: must be at most 65535 bytes"),
+    ("tax_id", "X" * 129, "Invalid tax_id: must be at most 128 characters"),
+])
+def test_values_longer_than_whmcs_columns_hold_are_refused(engine, usd, field, value, message):
+    api = Api(engine)
+    assert api.json("AddClient", **{**EXAMPLE, field: value}) == {
+        "result": "error", "message": message}
+    assert clients(engine) == []
+    client = api.json("AddClient", **EXAMPLE)["clientid"]
+    assert api.json("UpdateClient", clientid=client, **{field: value})["message"] == message

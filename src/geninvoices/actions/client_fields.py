@@ -16,7 +16,7 @@ from pydantic import Field
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from ..access import HASHER
-from ..errors import BusinessError
+from ..errors import BadParameter, BusinessError
 from ..models.whmcs import tblclients, tblcredit, tblcurrencies
 from .params import ActionParams, Amount, PhpBool, Text, WholeNumber
 
@@ -40,6 +40,8 @@ NO_DOMAIN_EMAILS = ("You must have at least one email address enabled to receive
                     "notifications, please create an alternative contact that is set to "
                     "receive them")
 STATUSES = ("Active", "Inactive", "Closed")
+TEXT_BYTES = 65535  # MariaDB/MySQL TEXT, as WHMCS declares the columns
+TAX_ID_LENGTH = 128  # tblclients.tax_id varchar(128)
 EMAIL_KINDS = ("general", "invoice", "support", "product", "domain", "affiliate")
 # the flags of tblclients a caller may set, by parameter name (UpdateClient documents them)
 FLAGS = ("taxexempt", "latefeeoveride", "overideduenotices", "separateinvoices",
@@ -93,8 +95,21 @@ def check_required(p: ClientFields) -> None:
             raise BusinessError(message)
 
 
+def check_lengths(p: ClientFields) -> None:
+    """What WHMCS's columns can hold (rules §11): TEXT 65,535 bytes, tax_id 128 characters."""
+    for name in (*TEXTS, "email", "country", "clientip", "paymentmethod", "defaultgateway"):
+        value = getattr(p, name)
+        if value is None:
+            continue
+        if name == "tax_id" and len(value.strip()) > TAX_ID_LENGTH:
+            raise BadParameter(name, f"must be at most {TAX_ID_LENGTH} characters")
+        if len(value.strip().encode("utf-8")) > TEXT_BYTES:
+            raise BadParameter(name, f"must be at most {TEXT_BYTES} bytes")
+
+
 def check_formats(p: ClientFields) -> None:
     """What a sent value must look like, whatever ``skipvalidation`` says."""
+    check_lengths(p)
     if p.email is not None:
         if not p.email.strip():
             raise BusinessError(NO_EMAIL)

@@ -10,6 +10,11 @@ date: a date column the DDL makes NOT NULL is nullable here, and its ``info`` sa
 default, so an INSERT that names only the columns it cares about still fills the rest, as WHMCS
 itself does.
 
+A NOT NULL text column (WHMCS gives none a default) has the server default ``''`` on a
+database whose WHMCS tables geninvoices created (revision 0008, rules §6), so a plain SQL
+INSERT naming only the columns it knows works there too; its ``info`` says ``FRESH_DEFAULT``,
+since an adopted WHMCS database keeps its own definition, without that default.
+
 Revision 0001 created the tables from a frozen copy of this file (``migrations/frozen/``), so
 editing it changes no old revision: a change here needs a revision of its own, and
 ``tests/test_schema.py`` fails until the migrated schema matches again.
@@ -40,6 +45,8 @@ metadata = MetaData()
 
 # Column.info key: NOT NULL on MySQL/MariaDB (unset is the zero date), nullable elsewhere.
 MYSQL_NOT_NULL = "mysql_not_null"
+# Column.info key: this server default exists only where geninvoices created WHMCS's tables.
+FRESH_DEFAULT = "fresh_default"
 
 _TABLE = re.compile(r"^CREATE TABLE `(\w+)` \($")
 _COLUMN = re.compile(
@@ -75,7 +82,10 @@ def _column(name: str, kind: str, size, scale, rest: str) -> Column:
                       server_default=text(f"'{value}'") if default else None)
     if kind in ("text", "varchar"):
         type_ = Text() if kind == "text" else String(int(size))
-        return Column(name, type_, nullable=not not_null, default="" if not_null else None)
+        if not not_null:
+            return Column(name, type_, nullable=True)
+        return Column(name, type_, nullable=False, default="", server_default=text("''"),
+                      info={FRESH_DEFAULT: True})
     zero_date = {MYSQL_NOT_NULL: True} if not_null else {}
     if kind == "date":
         return Column(name, WhmcsDate(), nullable=True, info=zero_date)

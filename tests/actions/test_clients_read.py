@@ -1,0 +1,154 @@
+"""GetClients and GetClientsDetails (rules §11, WHMCS's api-reference) through api.php."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from geninvoices.db import transaction
+from geninvoices.models.whmcs import tblaccounts, tblclients, tblinvoices
+from tests import builders as b
+from tests.actions.http import Api
+
+PEOPLE = [  # firstname, lastname, email, company, status
+    ("Ada", "Lovelace", "ada@example.com", "Analytical Engines", "Active"),
+    ("Grace", "Hopper", "grace@navy.example", "", "Active"),
+    ("Alan", "Turing", "alan@bletchley.example", "Bombe 100%", "Inactive"),
+    ("Edsger", "Dijkstra", "ewd@example.com", "", "Closed"),
+]
+
+
+@pytest.fixture
+def people(engine):
+    with transaction(engine) as conn:
+        currency = b.make_currency(conn)
+        return [b.make_client(conn, firstname=f, lastname=la, email=e, companyname=co, status=s,
+                              currency=currency) for f, la, e, co, s in PEOPLE]
+
+
+def names(reply) -> list[str]:
+    return [c["firstname"] for c in reply["clients"]["client"]]
+
+
+def test_every_client_in_id_order_with_the_documented_fields(engine, people):
+    reply = Api(engine).json("GetClients")
+    assert (reply["result"], reply["totalresults"], reply["startnumber"],
+            reply["numreturned"]) == ("success", 4, 0, 4)
+    assert names(reply) == ["Ada", "Grace", "Alan", "Edsger"]
+    assert reply["clients"]["client"][0] == {
+        "id": people[0], "firstname": "Ada", "lastname": "Lovelace",
+        "companyname": "Analytical Engines", "email": "ada@example.com",
+        "datecreated": "0000-00-00", "groupid": 0, "status": "Active"}
+
+
+@pytest.mark.parametrize("term, found", [
+    ("ada", ["Ada"]),                 # email and first name
+    ("HOP", ["Grace"]),               # last name, any case
+    ("grace hop", ["Grace"]),         # full name
+    ("analytical", ["Ada"]),          # company name
+    ("example.com", []),              # only the start of each field
+    ("a", ["Ada", "Alan"]),
+    ("bombe 100%", ["Alan"]),         # a wildcard is a character like any other
+    ("%", []),
+    ("_", []),
+])
+def test_search_looks_at_the_start_of_each_field(engine, people, term, found):
+    assert names(Api(engine).json("GetClients", search=term)) == found
+
+
+def test_paging_status_and_ordering(engine, people):
+    api = Api(engine)
+    page = api.json("GetClients", limitstart="1", limitnum="2")
+    assert (page["totalresults"], page["startnumber"], page["numreturned"],
+            names(page)) == (4, 1, 2, ["Grace", "Alan"])
+    assert names(api.json("GetClients", status="active")) == ["Ada", "Grace"]
+    assert api.json("GetClients", status="Closed")["totalresults"] == 1
+    assert names(api.json("GetClients", orderby="lastname")) == [
+        "Edsger", "Grace", "Ada", "Alan"]
+    assert names(api.json("GetClients", orderby="firstname", sorting="DESC")) == [
+        "Grace", "Edsger", "Alan", "Ada"]
+    none = api.json("GetClients", limitnum="0")
+    assert (none["totalresults"], none["numreturned"], none["clients"]) == (
+        4, 0, {"client": []})
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"orderby": "password"}, "Invalid orderby: must be one of id|firstname|lastname|"
+                              "companyname|email|groupid|datecreated|status"),
+    ({"sorting": "up"}, "Invalid sorting: must be ASC or DESC"),
+    ({"status": "Gone"}, "Invalid status: must be Active, Inactive or Closed"),
+    ({"limitnum": "-1"}, "Invalid limitnum: must be a whole number"),
+])
+def test_bad_parameters(engine, people, params, message):
+    assert Api(engine).json("GetClients", **params) == {"result": "error", "message": message}
+
+
+def test_details_by_id_or_email(engine, people):
+    api = Api(engine)
+    by_id = api.json("GetClientsDetails", clientid=str(people[1]))
+    by_email = api.json("GetClientsDetails", email="GRACE@navy.example")
+    assert by_id == by_email
+    client = by_id["client"]
+    assert {k: client[k] for k in ("id", "client_id", "userid", "firstname", "fullname",
+                                   "email", "status", "credit", "currency", "currency_code",
+                                   "taxexempt", "lastlogin", "countrycode")} == {
+        "id": people[1], "client_id": people[1], "userid": people[1], "firstname": "Grace",
+        "fullname": "Grace Hopper", "email": "grace@navy.example", "status": "Active",
+        "credit": "0.00", "currency": client["currency"], "currency_code": "USD",
+        "taxexempt": False, "lastlogin": "No Login Logged", "countrycode": "GB"}
+    assert by_id["firstname"] == "Grace"  # the deprecated top-level copy WHMCS still answers
+    assert "password" not in client and "stats" not in by_id
+
+
+@pytest.mark.parametrize("params, message", [
+    ({}, "Either clientid Or email Is Required"),
+    ({"clientid": "999"}, "Client Not Found"),
+    ({"email": "nobody@example.com"}, "Client Not Found"),
+])
+def test_details_errors(engine, people, params, message):
+    assert Api(engine).json("GetClientsDetails", **params) == {
+        "result": "error", "message": message}
+
+
+def test_stats_count_invoices_services_domains_and_credit(engine, people):
+    ada = people[0]
+    today = dt.date.today()
+    with transaction(engine) as conn:
+        conn.execute(tblclients.update().where(tblclients.c.id == ada)
+                     .values(credit=Decimal("7.50")))
+        product = b.make_product(conn)
+        b.make_service(conn, client=ada, product=product)
+        b.make_service(conn, client=ada, product=product, status="Cancelled")
+        b.make_domain(conn, client=ada)
+        rows = [("Unpaid", "30.00", today - dt.timedelta(days=3)),
+                ("Unpaid", "20.00", today + dt.timedelta(days=3)),
+                ("Paid", "15.00", today), ("Cancelled", "5.00", today)]
+        ids = [conn.execute(tblinvoices.insert().values(
+            userid=ada, status=s, total=Decimal(t), duedate=d)).inserted_primary_key[0]
+            for s, t, d in rows]
+        for invoice, amount in ((ids[0], "10.00"), (ids[2], "15.00")):
+            conn.execute(tblaccounts.insert().values(
+                userid=ada, invoiceid=invoice, amountin=Decimal(amount),
+                fees=Decimal("0.50"), gateway="banktransfer", transid=f"t{invoice}"))
+    stats = Api(engine).json("GetClientsDetails", clientid=str(ada), stats="1")["stats"]
+    assert {k: stats[k] for k in (
+        "numdueinvoices", "dueinvoicesbalance", "numoverdueinvoices", "overdueinvoicesbalance",
+        "numunpaidinvoices", "unpaidinvoicesamount", "numpaidinvoices", "paidinvoicesamount",
+        "numcancelledinvoices", "numDraftInvoices", "incredit", "creditbalance",
+        "grossRevenue", "income", "productsnumhosting", "productsnumactivehosting",
+        "productsnumtotal", "productsnumactive", "numdomains", "numactivedomains")} == {
+        "numdueinvoices": 2, "dueinvoicesbalance": "$40.00 USD", "numoverdueinvoices": 1,
+        "overdueinvoicesbalance": "$20.00 USD", "numunpaidinvoices": 2,
+        "unpaidinvoicesamount": "$50.00 USD", "numpaidinvoices": 1,
+        "paidinvoicesamount": "$15.00 USD", "numcancelledinvoices": 1, "numDraftInvoices": 0,
+        "incredit": True, "creditbalance": "$7.50 USD", "grossRevenue": "$25.00 USD",
+        "income": "$24.00 USD", "productsnumhosting": 2, "productsnumactivehosting": 1,
+        "productsnumtotal": 2, "productsnumactive": 1, "numdomains": 1, "numactivedomains": 1}
+
+
+def test_details_in_xml(engine, people):
+    xml = Api(engine).post("GetClientsDetails", clientid=str(people[0]), stats="1",
+                           responsetype="xml").text
+    assert "<client>" in xml and "<numdueinvoices>0</numdueinvoices>" in xml

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import insert, select, update
 
-from . import access, cli_admin, cli_billing, faults
+from . import access, cli_admin, cli_billing, cli_catalogue, faults
 from .cli_support import (
     EXIT_BUSINESS,
     ClickException,
@@ -45,6 +45,8 @@ app.add_typer(config_app, name="config")
 mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 app.add_typer(cli_admin.lockouts_app, name="lockouts")
+app.add_typer(cli_catalogue.products_app, name="products")
+app.add_typer(cli_catalogue.gateways_app, name="gateways")
 config_app.command("list")(command(cli_admin.config_list))
 credentials_app.command("ensure")(command(cli_admin.credentials_ensure))
 

@@ -3,9 +3,14 @@
 from . import (  # noqa: F401
                add_billable_item,
                add_invoice_payment,
+               add_product,
+               create_or_update_tld,
                gen_invoices,
                get_configuration_value,
+               get_currencies,
                get_invoice,
                get_invoices,
+               get_payment_methods,
+               get_products,
 )
 from .registry import ACTIONS, Context, find  # noqa: F401

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 
 from geninvoices.catalogue import activate_gateway, domain_price
 from geninvoices.db import transaction
+from geninvoices.demo import seed_demo
 from geninvoices.models.whmcs import tblcurrencies, tbldomainpricing, tblpricing
 from tests import builders as b
 from tests.actions.http import Api
@@ -177,3 +178,17 @@ def test_a_promoted_domain_renews_at_the_price_the_tld_was_given(engine, currenc
     assert api.json("GenInvoices")["numcreated"] == "1"
     got = {ln["type"]: ln["amount"] for ln in lines(engine)}
     assert got == {"Domain": D("32.00"), "PromoDomain": D("-2.00")}  # 40.00 USD = 32.00 GBP
+
+
+@pytest.mark.parametrize("activated_before", [False, True])
+def test_the_demo_activates_the_gateway_its_items_use(engine, activated_before):
+    with transaction(engine) as conn:
+        if activated_before:
+            activate_gateway(conn, "banktransfer", "Wire")
+        assert seed_demo(conn, dt.date.today())
+    methods = Api(engine).json("GetPaymentMethods")["paymentmethods"]["paymentmethod"]
+    name = "Wire" if activated_before else "Bank Transfer"
+    assert methods == [{"module": "banktransfer", "displayname": name}]
+    with engine.connect() as conn:
+        used = set(conn.execute(select(b.tblhosting.c.paymentmethod)).scalars())
+    assert used == {"banktransfer"}

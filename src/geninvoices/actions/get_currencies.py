@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, select
 
 from ..models.whmcs import tblcurrencies
+from .params import ActionParams, parse
 from .registry import read_action
 
 
@@ -21,8 +22,13 @@ def currency_row(r) -> dict:
             "rate": f"{Decimal(r.rate or 0):.5f}"}
 
 
+class Params(ActionParams):
+    """No parameters: any sent are ignored, as WHMCS does."""
+
+
 @read_action("GetCurrencies")
 def get_currencies(conn: Connection, raw: dict) -> dict:
+    parse(Params, raw)
     rows = [currency_row(r) for r in conn.execute(
         select(tblcurrencies).order_by(tblcurrencies.c.id))]
     return {"totalresults": str(len(rows)), "currencies": {"currency": rows}}

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import insert, select, update
 
-from . import access, cli_admin, cli_billing, cli_documents, faults
+from . import access, cli_admin, cli_billing, cli_catalogue, cli_documents, faults
 from .cli_support import (
     EXIT_BUSINESS,
     ClickException,
@@ -48,6 +48,8 @@ app.add_typer(cli_admin.lockouts_app, name="lockouts")
 app.add_typer(cli_documents.invoice_app, name="invoice")
 cli_documents.invoice_app.command("pdf")(command(cli_documents.invoice_pdf))
 cli_documents.invoice_app.command("html")(command(cli_documents.invoice_html))
+app.add_typer(cli_catalogue.products_app, name="products")
+app.add_typer(cli_catalogue.gateways_app, name="gateways")
 config_app.command("list")(command(cli_admin.config_list))
 credentials_app.command("ensure")(command(cli_admin.credentials_ensure))
 

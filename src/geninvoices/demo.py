@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, delete, func, insert, select
 
 from . import access
+from .catalogue import activate_gateway, active_gateways
 from .errors import BusinessError, NotFound
 from .models import own
 from .models.whmcs import (
@@ -33,6 +34,7 @@ from .models.whmcs import (
 DEMO_EMAIL = "demo@example.com"
 DEMO_KEY = "demo_credential"  # in geninvoices_meta: the demo's credential identifier
 ORIGIN_KEY = "whmcs_tables"  # in geninvoices_meta: "created" or "adopted" (revision 0005)
+DEMO_GATEWAY = "banktransfer"
 
 
 def start_demo(conn: Connection, today: dt.date) -> tuple[str, str, bool]:
@@ -92,6 +94,8 @@ def seed_demo(conn: Connection, today: dt.date) -> bool:
     _add(conn, tbldomains, userid=client, domain="demo-example.com", registrationperiod=1,
          recurringamount=Decimal("12.00"), registrationdate=today, nextduedate=today,
          nextinvoicedate=today, status="Active", paymentmethod="banktransfer", type="Register")
+    if DEMO_GATEWAY not in active_gateways(conn):  # rules §12: what the demo's items use
+        activate_gateway(conn, DEMO_GATEWAY, "Bank Transfer")
     addon = _add(conn, tbladdons, name="Daily Backups", billingcycle="Monthly")
     _add(conn, tblhostingaddons, userid=client, hostingid=service, addonid=addon,
          recurring=Decimal("2.00"), billingcycle="Monthly", status="Active", tax="",

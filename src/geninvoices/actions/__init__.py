@@ -3,9 +3,12 @@
 from . import (  # noqa: F401
                add_billable_item,
                add_invoice_payment,
+               add_order,
                gen_invoices,
                get_configuration_value,
                get_invoice,
                get_invoices,
+               get_orders,
+               order_status,
 )
 from .registry import ACTIONS, Context, find  # noqa: F401

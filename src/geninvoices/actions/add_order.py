@@ -1,0 +1,145 @@
+"""AddOrder [doc]: an order for a client, the services, addons and domains it creates, and
+their first invoice in the same transaction (rules §13).
+
+WHMCS pairs its arrays by index: ``pid[i]`` with ``billingcycle[i]``, ``domain[i]``,
+``priceoverride[i]`` and ``addons[i]``; ``domaintype[i]`` = ``register`` with ``domain[i]``
+and ``regperiod[i]`` registers that domain (with or without a product at ``i``). An
+addon-only order names existing services: ``addonid`` with ``serviceid``, or ``addonids[i]``
+with ``serviceids[i]``. A single value counts as a one-element array.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from .. import catalogue, mailer
+from ..billing.run import start_run
+from ..db import transaction
+from ..errors import BadParameter, BusinessError, NotFound
+from ..orders import OrderRequest, ProductOrder, place_order
+from ..runs import run_config
+from .params import ActionParams, PhpBool, Text, WholeNumber, amount, id_list, parse
+from .params import whole_number as whole
+from .registry import Context, action
+
+
+def indexed(value: object) -> dict[int, str]:
+    """A PHP array as position -> text: ``x[0]=a&x[1]=b``, ``x[]=a``, or one plain value."""
+    if isinstance(value, dict):
+        try:
+            pairs = {int(key): item for key, item in value.items()}
+        except ValueError:
+            raise PydanticCustomError("array", "must be an indexed array") from None
+    elif isinstance(value, list):
+        pairs = dict(enumerate(value))
+    else:
+        pairs = {0: value}
+    if not all(isinstance(item, str) for item in pairs.values()):
+        raise PydanticCustomError("array", "must be an array of single values")
+    return pairs
+
+
+Indexed = Annotated[dict[int, str], BeforeValidator(indexed)]
+
+
+class Params(ActionParams):
+    clientid: WholeNumber | None = None
+    paymentmethod: Text = ""
+    pid: Indexed = {}
+    billingcycle: Indexed = {}
+    domain: Indexed = {}
+    priceoverride: Indexed = {}
+    addons: Indexed = {}
+    domaintype: Indexed = {}
+    regperiod: Indexed = {}
+    addonid: WholeNumber | None = None
+    serviceid: WholeNumber | None = None
+    addonids: Indexed = {}
+    serviceids: Indexed = {}
+    promocode: Text = ""
+    promooverride: PhpBool = False
+    noinvoice: PhpBool = False
+    noinvoiceemail: PhpBool = False
+    noemail: PhpBool = False  # no Order Confirmation email exists here to suppress
+    clientip: Text = ""
+
+
+def _field(name: str, parse_one, value: str):
+    try:
+        return parse_one(value)
+    except PydanticCustomError as error:
+        raise BadParameter(name, error.message()) from None
+
+
+def _product(p: Params, i: int) -> ProductOrder:
+    pid = _field("pid", whole, p.pid[i])
+    word = p.billingcycle.get(i, "")
+    cycle = catalogue.cycle_key(word)
+    if cycle is None:
+        raise BusinessError(f"Invalid Billing Cycle: {word.strip() or '(none)'} for product "
+                            f"{pid}")
+    override = p.priceoverride.get(i, "").strip()
+    price: Decimal | None = _field("priceoverride", amount, override) if override else None
+    addons = tuple(_field("addons", id_list, p.addons.get(i, "")))
+    return ProductOrder(pid, cycle, p.domain.get(i, ""), price, addons)
+
+
+def _registration(p: Params, i: int) -> tuple[str, int] | None:
+    kind = p.domaintype.get(i, "").strip().lower()
+    if not kind:
+        return None
+    if kind == "transfer":
+        raise BusinessError("Domain transfers are not supported by this server")
+    if kind != "register":
+        raise BadParameter("domaintype", "must be register or transfer")
+    name = p.domain.get(i, "").strip()
+    if not name:
+        raise BadParameter("domain", "a domain to register needs its name")
+    period = p.regperiod.get(i, "").strip()
+    return name, _field("regperiod", whole, period) if period else 1
+
+
+def _addon_only(p: Params) -> list[tuple[int, int]]:
+    pairs = [(p.addonid, p.serviceid)] if p.addonid is not None else []
+    for i, addon in sorted(p.addonids.items()):
+        pairs.append((_field("addonids", whole, addon),
+                      _field("serviceids", whole, p.serviceids.get(i, ""))))
+    if any(service is None for _, service in pairs):
+        raise BusinessError("Service ID not owned by Client ID provided")
+    return pairs
+
+
+def order_request(p: Params, address: str) -> OrderRequest:
+    products, domains = [], []
+    for i in sorted(set(p.pid) | set(p.domaintype)):
+        if p.pid.get(i, "").strip():
+            products.append(_product(p, i))
+        if (registration := _registration(p, i)) is not None:
+            domains.append(registration)
+    return OrderRequest(
+        p.clientid, p.paymentmethod.strip(), tuple(products), tuple(domains),
+        tuple(_addon_only(p)), p.promocode, p.promooverride, p.noinvoice,
+        p.clientip.strip() or address)
+
+
+@action("AddOrder")
+def add_order(ctx: Context, raw: dict) -> dict:
+    p = parse(Params, raw)
+    if p.clientid is None:
+        raise NotFound("Client ID Not Found")
+    request = order_request(p, ctx.address)
+    config = run_config(ctx.settings, emails=not p.noinvoiceemail)
+    with transaction(ctx.engine) as conn:
+        placed = place_order(conn, start_run(conn, config), request)
+    if placed.invoiceid and config.emails:
+        mailer.notify()  # the server's sender mails it, after the commit (rules §5.6)
+    return {"orderid": str(placed.orderid),
+            "serviceids": ",".join(map(str, placed.serviceids)),
+            "addonids": ",".join(map(str, placed.addonids)),
+            "domainids": ",".join(map(str, placed.domainids)),
+            "invoiceid": str(placed.invoiceid)}
+

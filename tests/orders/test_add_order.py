@@ -98,6 +98,10 @@ def test_noinvoice_creates_the_items_without_an_invoice(engine, shop):
     s = service(engine, int(reply["serviceids"]))
     assert (s["nextduedate"], s["nextinvoicedate"]) == (ORDER_DAY, ORDER_DAY)
     assert rows(engine, tblorders)[0]["invoiceid"] == 0
+    # the first period is left to the next run, as any due item (rules §13): the service
+    # at its recurring amount; the Pending domain waits until the order is accepted
+    assert api(engine).json("GenInvoices")["numcreated"] == "1"
+    assert [(ln["type"], ln["amount"]) for ln in lines(engine)] == [("Hosting", M("10.00"))]
 
 
 def test_noinvoiceemail_queues_no_email(engine, shop):
@@ -223,3 +227,40 @@ def test_a_credential_without_the_action_is_refused(engine, shop):
             "Invalid Permissions")
     assert reader.json("GetOrders")["totalresults"] == 0
     assert counts(engine)["tblorders"] == 0
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"domaintype[0]": "transfer"}, "Domain transfers are not supported by this server"),
+    ({"billingcycle[0]": "onetime"}, "Invalid Billing Cycle: onetime products cannot be "
+                                     "ordered through this server yet; nothing was ordered"),
+    ({"qty[0]": "2"}, "qty other than 1 is not supported by this server; nothing was ordered"),
+    ({"servicerenewals[0]": "3"},
+     "servicerenewals is not supported by this server; nothing was ordered"),
+])
+def test_what_is_not_implemented_is_refused_not_ignored(engine, shop, change, message):
+    assert api(engine).json("AddOrder", **order(shop, **change)) == {
+        "result": "error", "message": message}
+    assert counts(engine)["tblorders"] == 0
+
+
+def test_addon_only_order_for_an_existing_service_and_a_two_year_domain(engine, shop):
+    first = api(engine).json("AddOrder", **order(shop, noinvoice="1"))
+    sid = first["serviceids"]
+    reply = api(engine).json("AddOrder", clientid=str(shop.client),
+                             paymentmethod="banktransfer", **{
+                                 "addonids[0]": str(shop.addon), "serviceids[0]": sid,
+                                 "domain[0]": "Second.COM", "domaintype[0]": "register",
+                                 "regperiod[0]": "2"})
+    a, d = addon(engine, int(reply["addonids"])), domain(engine, int(reply["domainids"]))
+    assert (a["hostingid"], a["billingcycle"], a["firstpaymentamount"]) == (
+        int(sid), "Monthly", M("3.00"))
+    assert (d["domain"], d["registrationperiod"], d["firstpaymentamount"],
+            d["recurringamount"], d["nextinvoicedate"]) == (
+        "second.com", 2, M("22.00"), M("28.00"), D(2028, 1, 15))
+    [inv] = invoices(engine)
+    assert inv["total"] == M("25.00") and str(inv["id"]) == reply["invoiceid"]
+    with engine.begin() as conn:
+        other = b.make_client(conn, email="eve@example.com")
+    stolen = api(engine).json("AddOrder", clientid=str(other), paymentmethod="banktransfer",
+                              addonid=str(shop.addon), serviceid=sid)
+    assert stolen["message"] == "Service ID not owned by Client ID provided"

@@ -44,6 +44,8 @@ def indexed(value: object) -> dict[int, str]:
 
 
 Indexed = Annotated[dict[int, str], BeforeValidator(indexed)]
+UNSUPPORTED = ("configoptions", "domainrenewals", "servicerenewals", "addonrenewals",
+               "domainpriceoverride", "domainrenewoverride")
 
 
 class Params(ActionParams):
@@ -66,6 +68,7 @@ class Params(ActionParams):
     noinvoiceemail: PhpBool = False
     noemail: PhpBool = False  # no Order Confirmation email exists here to suppress
     clientip: Text = ""
+    qty: Indexed = {}
 
 
 def _field(name: str, parse_one, value: str):
@@ -79,6 +82,9 @@ def _product(p: Params, i: int) -> ProductOrder:
     pid = _field("pid", whole, p.pid[i])
     word = p.billingcycle.get(i, "")
     cycle = catalogue.cycle_key(word)
+    if cycle in (catalogue.ONE_TIME, catalogue.FREE):
+        raise BusinessError(f"Invalid Billing Cycle: {word.strip()} products cannot be "
+                            "ordered through this server yet; nothing was ordered")
     if cycle is None:
         raise BusinessError(f"Invalid Billing Cycle: {word.strip() or '(none)'} for product "
                             f"{pid}")
@@ -113,6 +119,17 @@ def _addon_only(p: Params) -> list[tuple[int, int]]:
     return pairs
 
 
+def _refuse_unsupported(raw: dict, p: Params) -> None:
+    """Parameters that would change what is charged but are not implemented here are
+    refused, never ignored: an order must cost what the caller asked for (rules §13)."""
+    for name in UNSUPPORTED:
+        if raw.get(name) not in (None, "", [], {}):
+            raise BusinessError(f"{name} is not supported by this server; nothing was ordered")
+    if any(q.strip() not in ("", "1") for q in p.qty.values()):
+        raise BusinessError("qty other than 1 is not supported by this server; "
+                            "nothing was ordered")
+
+
 def order_request(p: Params, address: str) -> OrderRequest:
     products, domains = [], []
     for i in sorted(set(p.pid) | set(p.domaintype)):
@@ -131,6 +148,7 @@ def add_order(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
     if p.clientid is None:
         raise NotFound("Client ID Not Found")
+    _refuse_unsupported(raw, p)
     request = order_request(p, ctx.address)
     config = run_config(ctx.settings, emails=not p.noinvoiceemail)
     with transaction(ctx.engine) as conn:

@@ -28,6 +28,7 @@ from .billing.run import Run
 from .errors import BusinessError, NotFound
 from .models.whmcs import (
     tbladdons,
+    tblclients,
     tbldomains,
     tblhosting,
     tblhostingaddons,
@@ -117,8 +118,8 @@ def _client(conn: Connection, client_id: int) -> due.Client:
     found = due.lock_clients(conn, [client_id], wait=True).get(client_id)
     if found is None:
         raise NotFound("Client ID Not Found")
-    status = conn.execute(select(due.tblclients.c.status).where(
-        due.tblclients.c.id == client_id)).scalar()
+    status = conn.execute(select(tblclients.c.status).where(
+        tblclients.c.id == client_id)).scalar()
     if (status or "").strip() == "Closed":
         raise BusinessError("Unable to add order when client status is Closed")
     return found

@@ -10,6 +10,7 @@ with ``serviceids[i]``. A single value counts as a one-element array.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated
 
@@ -27,23 +28,27 @@ from .params import whole_number as whole
 from .registry import Context, action
 
 
-def indexed(value: object) -> dict[int, str]:
-    """A PHP array as position -> text: ``x[0]=a&x[1]=b``, ``x[]=a``, or one plain value."""
+def indexed(value: object) -> list[tuple[int, str]]:
+    """A PHP array as (position, text) pairs in position order: ``x[0]=a&x[1]=b``,
+    ``x[]=a``, or one plain value (position 0)."""
     if isinstance(value, dict):
-        try:
-            pairs = {int(key): item for key, item in value.items()}
-        except ValueError:
-            raise PydanticCustomError("array", "must be an indexed array") from None
+        if not all(isinstance(key, str) and _POSITION.fullmatch(key) for key in value):
+            raise PydanticCustomError("array", "must be an indexed array")
+        pairs = {int(key): item for key, item in value.items()}
     elif isinstance(value, list):
         pairs = dict(enumerate(value))
     else:
         pairs = {0: value}
     if not all(isinstance(item, str) for item in pairs.values()):
         raise PydanticCustomError("array", "must be an array of single values")
-    return pairs
+    return sorted(pairs.items())
 
 
-Indexed = Annotated[dict[int, str], BeforeValidator(indexed)]
+_POSITION = re.compile(r"[0-9]{1,9}")
+Indexed = Annotated[list[tuple[int, str]], BeforeValidator(indexed)]
+# the arrays WHMCS pairs by index
+PAIRED = ("pid", "billingcycle", "domain", "priceoverride", "addons", "domaintype",
+          "regperiod", "serviceids")
 UNSUPPORTED = ("configoptions", "domainrenewals", "servicerenewals", "addonrenewals",
                "domainpriceoverride", "domainrenewoverride")
 
@@ -51,24 +56,24 @@ UNSUPPORTED = ("configoptions", "domainrenewals", "servicerenewals", "addonrenew
 class Params(ActionParams):
     clientid: WholeNumber | None = None
     paymentmethod: Text = ""
-    pid: Indexed = {}
-    billingcycle: Indexed = {}
-    domain: Indexed = {}
-    priceoverride: Indexed = {}
-    addons: Indexed = {}
-    domaintype: Indexed = {}
-    regperiod: Indexed = {}
+    pid: Indexed = []
+    billingcycle: Indexed = []
+    domain: Indexed = []
+    priceoverride: Indexed = []
+    addons: Indexed = []
+    domaintype: Indexed = []
+    regperiod: Indexed = []
     addonid: WholeNumber | None = None
     serviceid: WholeNumber | None = None
-    addonids: Indexed = {}
-    serviceids: Indexed = {}
+    addonids: Indexed = []
+    serviceids: Indexed = []
     promocode: Text = ""
     promooverride: PhpBool = False
     noinvoice: PhpBool = False
     noinvoiceemail: PhpBool = False
     noemail: PhpBool = False  # no Order Confirmation email exists here to suppress
     clientip: Text = ""
-    qty: Indexed = {}
+    qty: Indexed = []
 
 
 def _field(name: str, parse_one, value: str):
@@ -78,9 +83,9 @@ def _field(name: str, parse_one, value: str):
         raise BadParameter(name, error.message()) from None
 
 
-def _product(p: Params, i: int) -> ProductOrder:
-    pid = _field("pid", whole, p.pid[i])
-    word = p.billingcycle.get(i, "")
+def _product(a: dict, i: int) -> ProductOrder:
+    pid = _field("pid", whole, a["pid"][i])
+    word = a["billingcycle"].get(i, "")
     cycle = catalogue.cycle_key(word)
     if cycle in (catalogue.ONE_TIME, catalogue.FREE):
         raise BusinessError(f"Invalid Billing Cycle: {word.strip()} products cannot be "
@@ -88,32 +93,32 @@ def _product(p: Params, i: int) -> ProductOrder:
     if cycle is None:
         raise BusinessError(f"Invalid Billing Cycle: {word.strip() or '(none)'} for product "
                             f"{pid}")
-    override = p.priceoverride.get(i, "").strip()
+    override = a["priceoverride"].get(i, "").strip()
     price: Decimal | None = _field("priceoverride", amount, override) if override else None
-    addons = tuple(_field("addons", id_list, p.addons.get(i, "")))
-    return ProductOrder(pid, cycle, p.domain.get(i, ""), price, addons)
+    addons = tuple(_field("addons", id_list, a["addons"].get(i, "")))
+    return ProductOrder(pid, cycle, a["domain"].get(i, ""), price, addons)
 
 
-def _registration(p: Params, i: int) -> tuple[str, int] | None:
-    kind = p.domaintype.get(i, "").strip().lower()
+def _registration(a: dict, i: int) -> tuple[str, int] | None:
+    kind = a["domaintype"].get(i, "").strip().lower()
     if not kind:
         return None
     if kind == "transfer":
         raise BusinessError("Domain transfers are not supported by this server")
     if kind != "register":
         raise BadParameter("domaintype", "must be register or transfer")
-    name = p.domain.get(i, "").strip()
+    name = a["domain"].get(i, "").strip()
     if not name:
         raise BadParameter("domain", "a domain to register needs its name")
-    period = p.regperiod.get(i, "").strip()
+    period = a["regperiod"].get(i, "").strip()
     return name, _field("regperiod", whole, period) if period else 1
 
 
-def _addon_only(p: Params) -> list[tuple[int, int]]:
+def _addon_only(p: Params, a: dict) -> list[tuple[int, int]]:
     pairs = [(p.addonid, p.serviceid)] if p.addonid is not None else []
-    for i, addon in sorted(p.addonids.items()):
+    for i, addon in p.addonids:
         pairs.append((_field("addonids", whole, addon),
-                      _field("serviceids", whole, p.serviceids.get(i, ""))))
+                      _field("serviceids", whole, a["serviceids"].get(i, ""))))
     if any(service is None for _, service in pairs):
         raise BusinessError("Service ID not owned by Client ID provided")
     return pairs
@@ -125,21 +130,22 @@ def _refuse_unsupported(raw: dict, p: Params) -> None:
     for name in UNSUPPORTED:
         if raw.get(name) not in (None, "", [], {}):
             raise BusinessError(f"{name} is not supported by this server; nothing was ordered")
-    if any(q.strip() not in ("", "1") for q in p.qty.values()):
+    if any(q.strip() not in ("", "1") for _, q in p.qty):
         raise BusinessError("qty other than 1 is not supported by this server; "
                             "nothing was ordered")
 
 
 def order_request(p: Params, address: str) -> OrderRequest:
+    a = {name: dict(getattr(p, name)) for name in PAIRED}
     products, domains = [], []
-    for i in sorted(set(p.pid) | set(p.domaintype)):
-        if p.pid.get(i, "").strip():
-            products.append(_product(p, i))
-        if (registration := _registration(p, i)) is not None:
+    for i in sorted(set(a["pid"]) | set(a["domaintype"])):
+        if a["pid"].get(i, "").strip():
+            products.append(_product(a, i))
+        if (registration := _registration(a, i)) is not None:
             domains.append(registration)
     return OrderRequest(
         p.clientid, p.paymentmethod.strip(), tuple(products), tuple(domains),
-        tuple(_addon_only(p)), p.promocode, p.promooverride, p.noinvoice,
+        tuple(_addon_only(p, a)), p.promocode, p.promooverride, p.noinvoice,
         p.clientip.strip() or address)
 
 

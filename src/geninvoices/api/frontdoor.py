@@ -81,7 +81,8 @@ class FrontDoor:
                 who = self.auth.verify(params, address)
                 caller, found = who.identifier, _permitted(name, who)
             if result is None:
-                result = found.run(actions.Context(self.engine, self.settings, who), params)
+                result = found.run(actions.Context(self.engine, self.settings, who, address),
+                                   params)
             return self.success(fmt, result, name, caller)
         except Exception as error:  # noqa: BLE001 - every error becomes a WHMCS reply
             return self.error(fmt, translate(error), name, caller)

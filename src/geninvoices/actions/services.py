@@ -92,15 +92,19 @@ class PageParams(ActionParams):
 
 
 def locked(conn: Connection, table: Table, row_id: int | None, missing: str):
-    """The row to update, locked until commit (SQLite's writer lock holds the whole
-    database), or ``missing`` as the error."""
-    query = select(table).where(table.c.id == row_id)
-    if conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    row = conn.execute(query).first() if row_id is not None else None
+    """The row to update, or ``missing`` as the error. Its client's row is locked first, as
+    a GenInvoices run locks the clients it bills (rules §9): an update waits for a run
+    billing that client to commit, and then sees what it billed (rules §14.3). Then the
+    row itself. SQLite's writer lock already holds the whole database."""
+    row = conn.execute(select(table).where(table.c.id == row_id)).first() \
+        if row_id is not None else None
     if row is None:
         raise NotFound(missing)
-    return row
+    if conn.dialect.name == "sqlite":
+        return row
+    conn.execute(select(tblclients.c.id).where(tblclients.c.id == row.userid)
+                 .with_for_update())
+    return conn.execute(select(table).where(table.c.id == row_id).with_for_update()).one()
 
 
 def require_client(conn: Connection, clientid: int | None) -> None:

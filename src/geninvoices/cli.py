@@ -76,7 +76,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     """Migrate, then serve /includes/api.php with uvicorn."""
     import uvicorn
 
-    from .demo import start_demo
+    from .demo import demo_product, start_demo, walkthrough
     from .runs import today_in
 
     s = settings()
@@ -92,6 +92,11 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
                        f"demo database: re-issued the demo credential as {ident} (the previous "
                        "secret no longer works)", err=True)
             typer.echo(demo_curl(host, port, ident, secret))
+            with transaction(engine, write=False) as conn:
+                product = demo_product(conn)
+            typer.echo("\n# a client, a monthly order, GenInvoices and a payment, through the "
+                       "API (paste into a shell):")
+            typer.echo(walkthrough(_endpoint(host, port), ident, secret, product))
     with metrics_directory():
         from .app import configure_logging  # after the directory: it imports the metrics
         configure_logging()
@@ -144,11 +149,15 @@ def log_config() -> dict:
     return config
 
 
-def demo_curl(host: str, port: int, ident: str, secret: str) -> str:
+def _endpoint(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     if ":" in shown:  # an IPv6 address
         shown = f"[{shown}]"
-    return (f"curl -s http://{shown}:{port}/includes/api.php -d action=GenInvoices "
+    return f"http://{shown}:{port}/includes/api.php"
+
+
+def demo_curl(host: str, port: int, ident: str, secret: str) -> str:
+    return (f"curl -s {_endpoint(host, port)} -d action=GenInvoices "
             f"-d identifier={ident} -d secret={secret} -d responsetype=json")
 
 

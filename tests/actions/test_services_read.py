@@ -5,8 +5,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from sqlalchemy import insert, update
 
+from geninvoices import catalogue
 from geninvoices.db import transaction
+from geninvoices.models.whmcs import tblhosting, tblorders, tblproducts
 from tests import builders as b
 from tests.actions.http import Api
 
@@ -136,3 +139,25 @@ def test_each_read_needs_its_own_permission(engine, world):
     assert denied.status_code == 403 and denied.json()["message"] == (
         'Invalid Permissions: API action "getclientsproducts" is not allowed')
     assert reader.json("GetClientsDomains")["result"] == "success"
+
+
+def test_group_order_number_and_gateway_name_come_from_whmcs_tables(engine, world):
+    s1 = world["services"][0]
+    with transaction(engine) as conn:
+        gid = catalogue.add_product_group(conn, "Shared Hosting")
+        conn.execute(update(tblproducts).values(gid=gid))
+        catalogue.activate_gateway(conn, "banktransfer", "Bank Transfer")
+        order = conn.execute(insert(tblorders).values(
+            ordernum=456789, userid=world["ada"], status="Active")).inserted_primary_key[0]
+        conn.execute(update(tblhosting).where(tblhosting.c.id == s1).values(orderid=order))
+    api = Api(engine)
+    first, second = api.json("GetClientsProducts", clientid=str(world["ada"]))[
+        "products"]["product"]
+    assert (first["groupname"], first["orderid"], first["ordernumber"],
+            first["paymentmethodname"]) == ("Shared Hosting", str(order), "456789",
+                                            "Bank Transfer")
+    assert (second["ordernumber"], second["paymentmethodname"]) == ("", "Bank Transfer")
+    [domain] = api.json("GetClientsDomains", domainid=str(world["domain"]))["domains"]["domain"]
+    assert domain["paymentmethodname"] == "Bank Transfer"
+    addons = api.json("GetClientsAddons", clientid=str(world["ada"]))["addons"]["addon"]
+    assert {a["paymentmethodname"] for a in addons} == {"Bank Transfer"}

@@ -11,7 +11,7 @@ from ..models.whmcs import tbladdons, tblhostingaddons
 from . import fields as f
 from .params import IdList, WholeNumber, parse
 from .registry import read_action
-from .services import MAX_LIMIT, PageParams, page, require_client
+from .services import MAX_LIMIT, PageParams, gateway_name, page, require_client
 
 
 class Params(PageParams):
@@ -43,7 +43,7 @@ def addon_row(r) -> dict:
         "billingcycle": r.billingcycle or "", "tax": r.tax or "", "status": r.status or "",
         "regdate": f.date(r.regdate), "nextduedate": f.date(r.nextduedate),
         "nextinvoicedate": f.date(r.nextinvoicedate), "paymentmethod": r.paymentmethod or "",
-        "paymentmethodname": r.paymentmethod or "", "notes": r.notes or "",
+        "paymentmethodname": r.paymentmethodname or "", "notes": r.notes or "",
     }
 
 
@@ -51,7 +51,7 @@ def _rows(conn: Connection, ids: list[int]) -> list[dict]:
     if not ids:
         return []
     a, ad = tblhostingaddons, tbladdons
-    query = (select(a, ad.c.name.label("catalogue_name"))
+    query = (select(a, ad.c.name.label("catalogue_name"), gateway_name(a.c.paymentmethod))
              .select_from(a.outerjoin(ad, ad.c.id == a.c.addonid))
              .where(a.c.id.in_(ids)).order_by(a.c.id))
     return [addon_row(r) for r in conn.execute(query)]

@@ -10,7 +10,7 @@ from ..models.whmcs import tbldomains
 from . import fields as f
 from .params import Text, WholeNumber, parse
 from .registry import read_action
-from .services import PageParams, page, require_client
+from .services import PageParams, gateway_name, page, require_client
 
 
 class Params(PageParams):
@@ -38,7 +38,7 @@ def domain_row(r) -> dict:
         "regperiod": s(r.registrationperiod or 0),
         "firstpaymentamount": f.money(r.firstpaymentamount),
         "recurringamount": f.money(r.recurringamount), "paymentmethod": r.paymentmethod or "",
-        "paymentmethodname": r.paymentmethod or "", "regdate": f.date(r.registrationdate),
+        "paymentmethodname": r.paymentmethodname or "", "regdate": f.date(r.registrationdate),
         "expirydate": f.date(r.expirydate), "nextduedate": f.date(r.nextduedate),
         "status": r.status or "", "subscriptionid": r.subscriptionid or "",
         "promoid": s(r.promoid or 0), "dnsmanagement": s(r.dnsmanagement or 0),
@@ -53,8 +53,8 @@ def get_clients_domains(conn: Connection, raw: dict) -> dict:
     require_client(conn, p.clientid)
     total, ids = page(conn, tbldomains, _filters(p), p)
     d = tbldomains
-    rows = [domain_row(r) for r in conn.execute(
-        select(d).where(d.c.id.in_(ids)).order_by(d.c.id))] if ids else []
+    query = select(d, gateway_name(d.c.paymentmethod)).where(d.c.id.in_(ids)).order_by(d.c.id)
+    rows = [domain_row(r) for r in conn.execute(query)] if ids else []
     return {"clientid": "" if p.clientid is None else str(p.clientid),
             "domainid": "" if p.domainid is None else str(p.domainid),
             "totalresults": str(total), "startnumber": str(p.limitstart),

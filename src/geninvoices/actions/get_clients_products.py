@@ -1,20 +1,20 @@
 """GetClientsProducts [doc]: a page of services, as ``products: {product: [...]}`` (rules §14.2).
 
 Value types copy WHMCS's example: every field a string, ``startnumber`` and ``numreturned``
-numbers, the searched-for ``serviceid``/``pid``/``domain`` null when not given. Fields whose
-table geninvoices does not have (servers, product groups, orders, gateways' display names)
-answer as WHMCS answers for a service without one; service passwords are never shown.
+numbers, the searched-for ``serviceid``/``pid``/``domain`` null when not given. The product's
+group, the order's number and the gateway's display name come from WHMCS's tables; servers
+geninvoices does not have, so their fields are empty; service passwords are never shown.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, and_, select
 
-from ..models.whmcs import tblhosting, tblproducts
+from ..models.whmcs import tblhosting, tblorders, tblproductgroups, tblproducts
 from . import fields as f
 from .params import Text, WholeNumber, parse
 from .registry import read_action
-from .services import PageParams, page, require_client
+from .services import PageParams, gateway_name, page, require_client
 
 
 class Params(PageParams):
@@ -39,15 +39,17 @@ def product_row(r) -> dict:
     s = str
     return {
         "id": s(r.id), "qty": s(r.qty or 0), "clientid": s(r.userid or 0),
-        "orderid": s(r.orderid or 0), "ordernumber": "", "pid": s(r.packageid or 0),
+        "orderid": s(r.orderid or 0), "ordernumber": str(r.ordernum) if r.ordernum else "",
+        "pid": s(r.packageid or 0),
         "regdate": f.date(r.regdate), "name": r.product_name or "",
-        "translated_name": r.product_name or "", "groupname": "", "translated_groupname": "",
+        "translated_name": r.product_name or "", "groupname": r.group_name or "",
+        "translated_groupname": r.group_name or "",
         "domain": r.domain or "", "dedicatedip": r.dedicatedip or "",
         "serverid": s(r.server or 0), "servername": "", "serverip": "", "serverhostname": "",
         "suspensionreason": r.suspendreason or "",
         "firstpaymentamount": f.money(r.firstpaymentamount),
         "recurringamount": f.money(r.amount), "paymentmethod": r.paymentmethod or "",
-        "paymentmethodname": r.paymentmethod or "", "billingcycle": r.billingcycle or "",
+        "paymentmethodname": r.paymentmethodname or "", "billingcycle": r.billingcycle or "",
         "nextduedate": f.date(r.nextduedate), "status": r.domainstatus or "",
         "username": r.username or "", "password": "", "subscriptionid": r.subscriptionid or "",
         "promoid": s(r.promoid or 0), "overideautosuspend": s(r.overideautosuspend or 0),
@@ -63,9 +65,11 @@ def product_row(r) -> dict:
 def _rows(conn: Connection, ids: list[int]) -> list[dict]:
     if not ids:
         return []
-    h, p = tblhosting, tblproducts
-    query = (select(h, p.c.name.label("product_name"))
-             .select_from(h.outerjoin(p, p.c.id == h.c.packageid))
+    h, p, g, o = tblhosting, tblproducts, tblproductgroups, tblorders
+    query = (select(h, p.c.name.label("product_name"), g.c.name.label("group_name"),
+                    o.c.ordernum, gateway_name(h.c.paymentmethod))
+             .select_from(h.outerjoin(p, p.c.id == h.c.packageid)
+                          .outerjoin(g, g.c.id == p.c.gid).outerjoin(o, o.c.id == h.c.orderid))
              .where(h.c.id.in_(ids)).order_by(h.c.id))
     return [product_row(r) for r in conn.execute(query)]
 

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Table, func, select
 
 from ..billing import cycles
 from ..errors import BusinessError, NotFound
-from ..models.whmcs import tblclients, tblpromotions
+from ..models.whmcs import tblclients, tblpaymentgateways, tblpromotions
 from .params import ActionParams, Amount, Day, PhpBool, Text, WholeNumber, blank_is_none
 
 MAX_LIMIT = 1000  # rows in one answer, as GetInvoices (rules §7)
@@ -128,6 +128,15 @@ def page(conn: Connection, table: Table, where, p: PageParams) -> tuple[int, lis
     ids = conn.execute(select(table.c.id).where(where).order_by(table.c.id)
                        .limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart)).scalars()
     return int(total), list(ids)
+
+
+def gateway_name(method_column):
+    """The display name of the item's payment method (its ``name`` row in
+    tblpaymentgateways, rules §12), or the system name when the gateway has none."""
+    g = tblpaymentgateways
+    name = (select(g.c.value).where(g.c.gateway == method_column, g.c.setting == "name")
+            .order_by(g.c.id).limit(1).scalar_subquery())
+    return func.coalesce(name, method_column).label("paymentmethodname")
 
 
 def given(p: ActionParams, columns: dict[str, str]) -> dict:

@@ -4,6 +4,13 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# WeasyPrint's Pango and HarfBuzz subsetter and a font for invoice PDFs (README "Invoice
+# documents")
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    libharfbuzz-subset0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /build
 # Dependencies first, read from pyproject.toml alone: this layer is rebuilt only when the
 # dependencies change, not on every change to the source.
@@ -14,6 +21,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 # Then the package itself (the migrations travel inside it), without touching the layer above.
 COPY README.md ./
 COPY src ./src
+COPY migrations ./migrations
 RUN pip install --no-deps . \
  && rm -rf /build \
  && useradd --system --uid 10001 --user-group --home-dir /home/geninvoices --create-home geninvoices

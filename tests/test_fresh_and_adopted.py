@@ -232,3 +232,30 @@ def test_downgrading_0007_takes_back_only_tables_of_ours(new_url, engine_of, ado
 
 def _words(sql: str) -> list[str]:
     return sql.split()
+
+
+def currencies(engine) -> list[tuple[str, int]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(whmcs.tblcurrencies.c.code,
+                                                      whmcs.tblcurrencies.c.default))]
+
+
+def test_a_fresh_database_holds_one_default_currency(new_url, engine_of):
+    engine = engine_of(new_url)
+    migrate(engine)
+    assert currencies(engine) == [("USD", 1)]
+    migrate(engine)  # not a second one
+    assert currencies(engine) == [("USD", 1)]
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0008")
+    assert currencies(engine) == []
+
+
+def test_an_adopted_database_keeps_its_currencies(new_url, engine_of):
+    engine = engine_of(new_url)
+    whmcs_shaped(new_url, engine)
+    with engine.begin() as conn:
+        conn.execute(insert(whmcs.tblcurrencies).values(code="EUR", prefix="€", suffix="",
+                                                        default=1))
+    migrate(engine, adopt=True)
+    assert currencies(engine) == [("EUR", 1)]

@@ -15,17 +15,21 @@ from sqlalchemy import Engine
 
 from . import faults, metrics
 from .api import health
+from .api.documents import invoice_routes
 from .api.frontdoor import POOL_SIZE, FrontDoor
 from .api.phpform import Limits
 from .api.routes import api_php_route, router
 from .config import Settings
 from .db import make_engine
+from .documents.render import Renderer
 from .mailer import Sender
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or Settings()
     faults.arm(os.environ)  # test hooks: read once per process, inert unless testing
+    renderer = Renderer(settings.templates_dir)
+    renderer.check()  # a broken template override stops the server here (rules §15)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -55,7 +59,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                               settings.max_key_depth)
     if engine is not None:  # ready at once, for ASGI transports that send no lifespan events
         app.state.front_door = FrontDoor(engine, settings)
+    app.state.renderer = renderer
     app.router.routes.append(api_php_route())
+    app.router.routes.extend(invoice_routes())
     app.include_router(router)
     app.include_router(health.router)
     return app

@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import insert, select, update
 
-from . import access, cli_admin, cli_billing, faults
+from . import access, cli_admin, cli_billing, cli_catalogue, cli_documents, faults
 from .cli_support import (
     EXIT_BUSINESS,
     ClickException,
@@ -45,6 +45,11 @@ app.add_typer(config_app, name="config")
 mail_app = typer.Typer(help="The outbox of Invoice Created emails.", no_args_is_help=True)
 app.add_typer(mail_app, name="mail")
 app.add_typer(cli_admin.lockouts_app, name="lockouts")
+app.add_typer(cli_documents.invoice_app, name="invoice")
+cli_documents.invoice_app.command("pdf")(command(cli_documents.invoice_pdf))
+cli_documents.invoice_app.command("html")(command(cli_documents.invoice_html))
+app.add_typer(cli_catalogue.products_app, name="products")
+app.add_typer(cli_catalogue.gateways_app, name="gateways")
 config_app.command("list")(command(cli_admin.config_list))
 credentials_app.command("ensure")(command(cli_admin.credentials_ensure))
 
@@ -71,11 +76,13 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     """Migrate, then serve /includes/api.php with uvicorn."""
     import uvicorn
 
-    from .demo import start_demo
+    from .demo import demo_product, start_demo, walkthrough
     from .runs import today_in
 
     s = settings()
     _check_listen(host, port)
+    from .documents.render import Renderer
+    Renderer(s.templates_dir).check()  # a broken template override: one line, exit 1
     with database(s, create=True) as engine:
         typer.echo(migrate(engine), err=True)
         if demo:
@@ -85,6 +92,11 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
                        f"demo database: re-issued the demo credential as {ident} (the previous "
                        "secret no longer works)", err=True)
             typer.echo(demo_curl(host, port, ident, secret))
+            with transaction(engine, write=False) as conn:
+                product = demo_product(conn)
+            typer.echo("\n# a client, a monthly order, GenInvoices and a payment, through the "
+                       "API (paste into a shell):")
+            typer.echo(walkthrough(_endpoint(host, port), ident, secret, product))
     with metrics_directory():
         from .app import configure_logging  # after the directory: it imports the metrics
         configure_logging()
@@ -137,11 +149,15 @@ def log_config() -> dict:
     return config
 
 
-def demo_curl(host: str, port: int, ident: str, secret: str) -> str:
+def _endpoint(host: str, port: int) -> str:
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     if ":" in shown:  # an IPv6 address
         shown = f"[{shown}]"
-    return (f"curl -s http://{shown}:{port}/includes/api.php -d action=GenInvoices "
+    return f"http://{shown}:{port}/includes/api.php"
+
+
+def demo_curl(host: str, port: int, ident: str, secret: str) -> str:
+    return (f"curl -s {_endpoint(host, port)} -d action=GenInvoices "
             f"-d identifier={ident} -d secret={secret} -d responsetype=json")
 
 

@@ -18,6 +18,7 @@ from rich.table import Table
 from . import cli_workers, outbox
 from .billing.due import Selection
 from .cli_support import MAX_ID, database, settings
+from .documents.mail import composer
 from .runs import gen_invoices, preview, today_in
 
 # The engine adds lead days and whole billing cycles to dates (years, for a triennial item):
@@ -162,7 +163,8 @@ def mail_send() -> None:
     with database(s) as engine:
         report = outbox.send_due(engine, s.smtp_url, s.mail_from,
                                  claim_seconds=s.mail_claim_seconds,
-                                 outage_retry_seconds=s.mail_retry_seconds)
+                                 outage_retry_seconds=s.mail_retry_seconds,
+                                 compose=composer(engine, s))
     if report.not_configured:
         typer.echo("error: GENINVOICES_SMTP_URL is not set: emails stay queued", err=True)
         raise typer.Exit(1)

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     # server at least this often: 45 keeps "sent within two minutes of SMTP returning"
     mail_retry_seconds: float = Field(45.0, gt=0, le=3600)
 
+    # invoice documents (rules §15)
+    templates_dir: str = ""  # a folder whose templates override the shipped ones
+    invoice_link_secret: str = ""  # HMAC key of signed invoice links; empty: no links
+    invoice_link_seconds: int = Field(30 * 86400, ge=60, le=366 * 86400)
+
     @field_validator("database_url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -119,6 +124,13 @@ class Settings(BaseSettings):
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError("is not a time zone name such as Europe/Amsterdam") from None
         return value.strip()
+
+    @field_validator("invoice_link_secret")
+    @classmethod
+    def _link_secret(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+        return value
 
     @field_validator("access_key")
     @classmethod

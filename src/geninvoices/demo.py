@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, delete, func, insert, select
 
 from . import access
+from .catalogue import activate_gateway, active_gateways
 from .errors import BusinessError, NotFound
 from .models import own
 from .models.whmcs import (
@@ -27,12 +28,16 @@ from .models.whmcs import (
     tbldomains,
     tblhosting,
     tblhostingaddons,
+    tblpricing,
+    tblproductgroups,
     tblproducts,
 )
 
 DEMO_EMAIL = "demo@example.com"
+DEMO_PRODUCT = "Shared Hosting"
 DEMO_KEY = "demo_credential"  # in geninvoices_meta: the demo's credential identifier
 ORIGIN_KEY = "whmcs_tables"  # in geninvoices_meta: "created" or "adopted" (revision 0005)
+DEMO_GATEWAY = "banktransfer"
 
 
 def start_demo(conn: Connection, today: dt.date) -> tuple[str, str, bool]:
@@ -78,13 +83,21 @@ def seed_demo(conn: Connection, today: dt.date) -> bool:
                 tblconfiguration.c.setting == setting)).first():
             conn.execute(insert(tblconfiguration).values(setting=setting, value=value,
                                                          created_at=now, updated_at=now))
-    currency = _add(conn, tblcurrencies, code="USD", prefix="$", suffix=" USD", format=1,
-                    rate=Decimal("1"), default=1)
+    currency = conn.execute(select(func.min(tblcurrencies.c.id)).where(  # revision 0009's
+        tblcurrencies.c.code == "USD")).scalar() or _add(
+        conn, tblcurrencies, code="USD", prefix="$", suffix=" USD", format=1,
+        rate=Decimal("1"), default=1)
     client = _add(conn, tblclients, firstname="Demo", lastname="Customer", email=DEMO_EMAIL,
                   country="US", status="Active", currency=currency, datecreated=today,
                   created_at=now, updated_at=now)
-    product = _add(conn, tblproducts, name="Shared Hosting", type="hostingaccount",
-                   paytype="recurring", tax=0)
+    group = conn.execute(select(func.min(tblproductgroups.c.id))).scalar() or 0
+    product = _add(conn, tblproducts, name=DEMO_PRODUCT, type="hostingaccount", gid=group,
+                   paytype="recurring", tax=0, created_at=now, updated_at=now)
+    # its monthly price, for AddOrder (rules §12: -1.00 is a cycle not offered)
+    unset = {c: Decimal("-1.00") for c in ("quarterly", "semiannually", "annually",
+                                           "biennially", "triennially")}
+    _add(conn, tblpricing, type="product", relid=product, currency=currency,
+         monthly=Decimal("9.95"), **unset)
     dates = {"regdate": today, "nextduedate": today, "nextinvoicedate": today}
     service = _add(conn, tblhosting, userid=client, packageid=product, amount=Decimal("9.95"),
                    billingcycle="Monthly", domain="demo.example.com", domainstatus="Active",
@@ -92,8 +105,39 @@ def seed_demo(conn: Connection, today: dt.date) -> bool:
     _add(conn, tbldomains, userid=client, domain="demo-example.com", registrationperiod=1,
          recurringamount=Decimal("12.00"), registrationdate=today, nextduedate=today,
          nextinvoicedate=today, status="Active", paymentmethod="banktransfer", type="Register")
+    if DEMO_GATEWAY not in active_gateways(conn):  # rules §12: what the demo's items use
+        activate_gateway(conn, DEMO_GATEWAY, "Bank Transfer")
     addon = _add(conn, tbladdons, name="Daily Backups", billingcycle="Monthly")
     _add(conn, tblhostingaddons, userid=client, hostingid=service, addonid=addon,
          recurring=Decimal("2.00"), billingcycle="Monthly", status="Active", tax="",
          paymentmethod="banktransfer", **dates)
     return True
+
+
+def demo_product(conn: Connection) -> int:
+    """The demo's product, which the walkthrough orders."""
+    return conn.execute(select(func.min(tblproducts.c.id)).where(
+        tblproducts.c.name == DEMO_PRODUCT)).scalar() or 0
+
+
+def walkthrough(url: str, identifier: str, secret: str, product: int) -> str:
+    """Six curl lines (README's quick start): add a client, order a monthly service, accept
+    the order, run GenInvoices, find the invoice, pay it. Ids travel in shell variables."""
+    api = f"{url}?identifier={identifier}&secret={secret}&responsetype=json"
+
+    def take(field: str) -> str:
+        return f" | sed -E 's/.*\"{field}\":\"?([0-9]+).*/\\1/')"
+    return "\n".join([
+        f"API='{api}'",
+        "CLIENT=$(curl -s \"$API\" -d action=AddClient -d firstname=Jo -d lastname=Doe "
+        "-d email=jo@example.com -d address1='1 Main St' -d city=Springfield -d state=IL "
+        "-d postcode=62701 -d country=US -d phonenumber=5551234567" + take("clientid"),
+        f"ORDER=$(curl -s \"$API\" -d action=AddOrder -d clientid=$CLIENT -d 'pid[0]={product}' "
+        "-d 'billingcycle[0]=monthly' -d paymentmethod=banktransfer -d noinvoice=1"
+        + take("orderid"),
+        "curl -s \"$API\" -d action=AcceptOrder -d orderid=$ORDER; echo",
+        "curl -s \"$API\" -d action=GenInvoices -d clientid=$CLIENT; echo",
+        "INVOICE=$(curl -s \"$API\" -d action=GetInvoices -d userid=$CLIENT" + take("id"),
+        "curl -s \"$API\" -d action=AddInvoicePayment -d invoiceid=$INVOICE "
+        "-d transid=demo-1 -d gateway=banktransfer; echo",
+    ])

@@ -12,10 +12,12 @@
     ├── AccessError                  who is calling
     │   ├── IpNotAllowed             "Invalid IP 203.0.113.7"
     │   ├── AuthenticationFailed     "Authentication Failed"
+    │   ├── LinkRefused              an invoice link whose signature is wrong or expired
     │   └── PermissionDenied         'Invalid Permissions: API action "x" is not allowed'
     ├── BusinessError                a rule of an action ("Client ID Not Found", ...)
     │   └── NotFound                 the thing named does not exist
     ├── MigrationRefused             `migrate` will not touch this database as it is
+    ├── TemplateProblem              an invoice template override that does not render
     └── RetryableError               try again later; nothing was changed
         ├── DatabaseUnavailable      "Database unavailable, please retry"
         └── LockTimeout              "Another run holds these records, please retry"
@@ -82,6 +84,10 @@ class LockedOut(AuthenticationFailed):
     secret, only the metrics and the log line tell them apart."""
 
 
+class LinkRefused(AccessError):
+    message = "Invalid or expired invoice link"
+
+
 class PermissionDenied(AccessError):
     def __init__(self, action: str):
         super().__init__(f'Invalid Permissions: API action "{action.lower()}" is not allowed')
@@ -96,6 +102,10 @@ class NotFound(BusinessError):
 
 
 class MigrationRefused(GenInvoicesError):
+    pass
+
+
+class TemplateProblem(GenInvoicesError):
     pass
 
 

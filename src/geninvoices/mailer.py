@@ -23,6 +23,7 @@ from sqlalchemy import Engine, exc, insert, select, update
 from . import outbox
 from .config import Settings
 from .db import transaction
+from .documents.mail import composer
 from .models import own
 
 log = logging.getLogger("geninvoices.mail")
@@ -79,6 +80,7 @@ class Sender:
         self.engine, self.settings = engine, settings
         self.observe = observe or (lambda report, waiting: None)
         self.lease = Lease(engine, max(60.0, 2 * settings.mail_retry_seconds))
+        self.compose = composer(engine, settings)  # HTML part and PDF (rules §15)
         self.stopping = False
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -126,6 +128,7 @@ class Sender:
             return outbox.send_due(
                 self.engine, s.smtp_url, s.mail_from, claim_seconds=s.mail_claim_seconds,
                 outage_retry_seconds=s.mail_retry_seconds,
-                keep_going=lambda: not self.stopping and self.lease.take()), False
+                keep_going=lambda: not self.stopping and self.lease.take(),
+                compose=self.compose), False
         finally:
             self.lease.release()

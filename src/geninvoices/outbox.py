@@ -55,10 +55,13 @@ def _delay(attempts: int, outage: dt.timedelta | None) -> dt.timedelta:
 
 def send_due(engine: Engine, smtp_url: str, mail_from: str, *, claim_seconds: float = 300,
              limit: int = 500, outage_retry_seconds: float | None = None,
-             keep_going: Callable[[], bool] | None = None) -> SendReport:
+             keep_going: Callable[[], bool] | None = None,
+             compose: Callable[[int], object] | None = None) -> SendReport:
     """Send every queued email that is due, ``limit`` at a time, until none is left or the
     SMTP server stops answering. An outage puts the emails back no further than
-    ``outage_retry_seconds`` away, so they go out soon after the server returns."""
+    ``outage_retry_seconds`` away, so they go out soon after the server returns.
+    ``compose(invoice_id)`` gives a message's HTML part and PDF (``documents/mail.py``),
+    made after the claim's transaction has ended."""
     report = SendReport()
     if not smtp_url:
         log.warning("GENINVOICES_SMTP_URL is not set: Invoice Created emails stay queued")
@@ -68,13 +71,14 @@ def send_due(engine: Engine, smtp_url: str, mail_from: str, *, claim_seconds: fl
               else None)
     while keep_going is None or keep_going():
         rows = _claim(engine, limit, dt.timedelta(seconds=claim_seconds))
-        if not rows or not _send_batch(engine, smtp_url, mail_from, rows, report, outage):
+        if not rows or not _send_batch(engine, smtp_url, mail_from, rows, report, outage,
+                                       compose):
             break
     return report
 
 
 def _send_batch(engine: Engine, smtp_url: str, mail_from: str, rows: list,
-                report: SendReport, outage: dt.timedelta | None) -> bool:
+                report: SendReport, outage: dt.timedelta | None, compose=None) -> bool:
     """One batch over one connection; False when the server went away (stop draining)."""
     try:
         client = _connect(smtp_url)
@@ -84,7 +88,7 @@ def _send_batch(engine: Engine, smtp_url: str, mail_from: str, rows: list,
     with client:
         for index, row in enumerate(rows):
             try:
-                client.send_message(build_message(mail_from, row))
+                client.send_message(build_message(mail_from, row, _extra(compose, row)))
             except (OSError, smtplib.SMTPServerDisconnected) as error:
                 _failed(engine, rows[index:], error, report, outage)
                 return False
@@ -133,7 +137,21 @@ def _failed(engine: Engine, rows: list, error: Exception, report: SendReport,
     report.failed += [row.invoiceid for row in rows]
 
 
-def build_message(mail_from: str, row) -> EmailMessage:
+def _extra(compose, row):
+    """The HTML part and PDF; a document that cannot be made leaves the plain-text email,
+    which still goes out (the invoice exists and the customer must hear of it)."""
+    if compose is None:
+        return None
+    try:
+        return compose(row.invoiceid)
+    except Exception as error:  # noqa: BLE001 - the text part is enough to send
+        log.warning("invoice %s: no HTML part or PDF for its email: %s", row.invoiceid, error)
+        return None
+
+
+def build_message(mail_from: str, row, extra=None) -> EmailMessage:
+    """The email as queued; with ``extra`` (``documents/mail.py:Extra``) an HTML alternative
+    beside the text and the invoice's PDF attached. The Message-ID is the queued one."""
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = row.recipient
@@ -141,6 +159,11 @@ def build_message(mail_from: str, row) -> EmailMessage:
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at.replace(tzinfo=dt.UTC))
     message.set_content(row.body)
+    if extra is not None:
+        message.add_alternative(extra.html, subtype="html")
+        if extra.pdf is not None:
+            message.add_attachment(extra.pdf, maintype="application", subtype="pdf",
+                                   filename=extra.filename)
     return message
 
 

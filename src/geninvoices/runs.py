@@ -88,9 +88,11 @@ def send_after_commit(engine: Engine, settings: Settings, result: RunResult) -> 
     """After a run has committed: drain the outbox (this run's emails and any waiting)."""
     if not result.invoice_ids:
         return
+    from .documents.mail import composer  # documents reads today through this module
     try:
         outbox.send_due(engine, settings.smtp_url, settings.mail_from,
                         claim_seconds=settings.mail_claim_seconds,
-                        outage_retry_seconds=settings.mail_retry_seconds)
+                        outage_retry_seconds=settings.mail_retry_seconds,
+                        compose=composer(engine, settings))
     except Exception:  # noqa: BLE001 - the invoices are committed; mail retries later
         log.exception("sending Invoice Created emails failed; they stay queued")

@@ -11,6 +11,7 @@ from geninvoices.billing.cycles import (
     UnknownCycle,
     advance,
     cycle_months,
+    cycle_name,
     domain_months,
     period_end,
 )
@@ -109,3 +110,13 @@ def test_monthly_walk_from_the_31st():
 ])
 def test_period_end(start, next_start, expected):
     assert period_end(start, next_start) == expected
+
+
+@pytest.mark.parametrize("written, stored", [
+    ("Monthly", "Monthly"), ("monthly", "Monthly"), (" ANNUALLY ", "Annually"),
+    ("semiannually", "Semi-Annually"), ("Semi-Annually", "Semi-Annually"),
+    ("onetime", "One Time"), ("One Time", "One Time"), ("free", "Free Account"),
+    ("freeaccount", "Free Account"), ("Weekly", None), ("", None), ("Month", None),
+])
+def test_a_cycle_as_callers_write_it_is_named_as_whmcs_stores_it(written, stored):
+    assert cycle_name(written) == stored

@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 ACTIONS = ["GenInvoices", "GetInvoices", "GetInvoice", "GetConfigurationValue",
-           "AddInvoicePayment"]
+           "AddInvoicePayment", "GetClientsProducts", "UpdateClientProduct", "UpdateClientAddon",
+           "AddCancelRequest"]
 PARAMS = ["clientid", "serviceids", "domainids", "addonids", "noemails", "invoiceid",
           "limitstart", "limitnum", "userid", "status", "orderby", "order", "setting",
-          "transid", "gateway", "amount", "fees", "date", "noemail", "responsetype"]
+          "transid", "gateway", "amount", "fees", "date", "noemail", "responsetype",
+          "serviceid", "nextduedate", "billingcycle", "recurringamount", "promoid", "unset",
+          "id", "recurring", "type"]
 ODD_TEXT = ["", " ", "0", "-1", "1.0", "1e3", "2147483647", "2147483648", "99999999999999999999",
             "０１", "abc", "null", "true", "[]", "{}", "1,2,,3", " 7 ", "\t1", "NaN", "∞",
             "2026-02-30", "0000-00-00", "2026-01-01 25:61:61", "9999999999999.99", "0.001",
@@ -92,7 +95,13 @@ class Generator:
                 "GetInvoice": {"invoiceid": self.some("invoice")},
                 "GetConfigurationValue": {"setting": r.choice(["CompanyName", "Odd\x01"])},
                 "AddInvoicePayment": {"invoiceid": self.some("invoice"), "amount": "1.00",
-                                      "transid": f"t{r.randint(1, 10**6)}", "gateway": "bank"}}
+                                      "transid": f"t{r.randint(1, 10**6)}", "gateway": "bank"},
+                "GetClientsProducts": {"clientid": self.some("client"), "limitnum": "3"},
+                "UpdateClientProduct": {"serviceid": self.some("service"),
+                                        "recurringamount": "12.34", "billingcycle": "annually",
+                                        "nextduedate": r.choice(["2026-02-01", "2026-02-29"])},
+                "UpdateClientAddon": {"id": self.some("service"), "recurring": "1.00"},
+                "AddCancelRequest": {"serviceid": self.some("service"), "type": "Immediate"}}
         params = {"action": action, **self.rng.choice(self.credentials)}
         params.update({k: v for k, v in good[action].items() if r.random() < 0.7})
         if r.random() < 0.3:

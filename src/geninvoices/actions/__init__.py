@@ -1,16 +1,32 @@
 """The WHMCS API contract: one module per action, registered by name in ``registry``."""
 
 from . import (  # noqa: F401
+               accept_order,
                add_billable_item,
+               add_cancel_request,
                add_client,
                add_invoice_payment,
+               add_order,
+               add_product,
+               cancel_order,
                close_client,
+               create_or_update_tld,
                gen_invoices,
                get_clients,
+               get_clients_addons,
                get_clients_details,
+               get_clients_domains,
+               get_clients_products,
                get_configuration_value,
+               get_currencies,
                get_invoice,
                get_invoices,
+               get_orders,
+               get_payment_methods,
+               get_products,
                update_client,
+               update_client_addon,
+               update_client_domain,
+               update_client_product,
 )
 from .registry import ACTIONS, Context, find  # noqa: F401

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ..billing.payment import balance_of
+from ..billing.readback import load_invoice
 from ..db import transaction
 from ..errors import NotFound
-from ..models.whmcs import tblaccounts, tblinvoiceitems, tblinvoices
 from . import fields as f
 from .params import ActionParams, WholeNumber, parse
 from .registry import Context, action
@@ -37,15 +34,10 @@ def _transaction(r) -> dict:
 def get_invoice(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
     with transaction(ctx.engine, write=False) as conn:
-        inv = conn.execute(select(tblinvoices).where(tblinvoices.c.id == p.invoiceid)).first() \
-            if p.invoiceid is not None else None
-        if inv is None:
-            raise NotFound("Invoice ID Not Found")
-        items = conn.execute(select(tblinvoiceitems).where(
-            tblinvoiceitems.c.invoiceid == inv.id).order_by(tblinvoiceitems.c.id)).all()
-        payments = conn.execute(select(tblaccounts).where(
-            tblaccounts.c.invoiceid == inv.id).order_by(tblaccounts.c.id)).all()
-        balance = balance_of(conn, inv.id, inv.total)
+        facts = load_invoice(conn, p.invoiceid) if p.invoiceid is not None else None
+    if facts is None:
+        raise NotFound("Invoice ID Not Found")
+    inv, items, payments, balance = facts.invoice, facts.items, facts.payments, facts.balance
     return {
         "invoiceid": f.integer(inv.id), "invoicenum": inv.invoicenum or "",
         "userid": f.integer(inv.userid), "date": f.date(inv.date), "duedate": f.date(inv.duedate),

@@ -107,5 +107,27 @@ def date_or_datetime(value: object) -> dt.datetime:
         raise PydanticCustomError("date", "must be YYYY-MM-DD or YYYY-MM-DD HH:MM:SS") from None
 
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def day(value: object) -> dt.date:
+    """A calendar date ``YYYY-MM-DD`` that exists (2026-02-30 does not)."""
+    value = _scalar(value)
+    text = value.strip(" ") if isinstance(value, str) else None
+    try:
+        if text is None or not _DAY.fullmatch(text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("day", "must be a date YYYY-MM-DD") from None
+
+
+def blank_is_none(value: object) -> object:
+    """A form that sends every field sends the ones left alone empty: not given."""
+    value = _scalar(value)
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 Amount = Annotated[Decimal, BeforeValidator(amount)]
+Day = Annotated[dt.date, BeforeValidator(day)]
 DateTimeText = Annotated[dt.datetime, BeforeValidator(date_or_datetime)]

@@ -19,6 +19,7 @@ class Context:
     engine: Engine
     settings: Settings
     caller: Caller | None = None
+    address: str = ""  # the caller's IP address, as the front door determined it (rules §2)
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,22 @@ class FrontDoor:
                 who = self.auth.verify(params, address)
                 caller, found = who.identifier, _permitted(name, who)
             if result is None:
-                result = found.run(actions.Context(self.engine, self.settings, who), params)
+                result = found.run(actions.Context(self.engine, self.settings, who, address),
+                                   params)
             return self.success(fmt, result, name, caller)
         except Exception as error:  # noqa: BLE001 - every error becomes a WHMCS reply
             return self.error(fmt, translate(error), name, caller)
+
+    def authorize(self, params: dict, address: str) -> Caller:
+        """Who may run ``params``' action, checked as ``handle`` checks a call (allow-list,
+        lockout, secret, permission), without running it: the invoice documents (rules §15)
+        are opened with GetInvoice's permission. On a front-door thread; a refusal raises."""
+        with transaction(self.engine, write=False) as conn:
+            who = self.auth.admit(conn, params, address)
+        if who is None:
+            who = self.auth.verify(params, address)
+        _permitted(_action_name(params), who)
+        return who
 
     def success(self, fmt: str, result: dict, name: str, caller: str) -> Reply:
         try:

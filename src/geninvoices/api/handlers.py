@@ -11,6 +11,7 @@ log = logging.getLogger("geninvoices.api")
 STATUS: list[tuple[type[e.GenInvoicesError], int]] = [
     (e.IpNotAllowed, 403),
     (e.AuthenticationFailed, 403),
+    (e.LinkRefused, 403),
     (e.PermissionDenied, 403),
     (e.RetryableError, 503),
     (e.RequestError, 200),

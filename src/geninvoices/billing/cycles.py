@@ -17,6 +17,13 @@ from dateutil.relativedelta import relativedelta
 CYCLE_MONTHS = {"Monthly": 1, "Quarterly": 3, "Semi-Annually": 6, "Annually": 12,
                 "Biennially": 24, "Triennially": 36}
 MAX_DOMAIN_YEARS = 10
+# The cycles WHMCS stores for what it bills once or never (rules §5.1): valid, not recurring.
+ONE_OFF_CYCLES = ("Free Account", "One Time")
+CYCLE_NAMES = (*CYCLE_MONTHS, *ONE_OFF_CYCLES)
+# how callers of WHMCS's API may spell them: any case, without spaces or hyphens
+# (AddOrder's `semiannually`, `onetime`), and WHMCS's short `free` (rules §14)
+_SPELLINGS = {name.lower().replace("-", "").replace(" ", ""): name for name in CYCLE_NAMES}
+_SPELLINGS["free"] = "Free Account"
 
 
 class UnknownCycle(ValueError):
@@ -30,6 +37,11 @@ def cycle_months(billingcycle: str) -> int:
         return CYCLE_MONTHS[billingcycle]
     except (KeyError, TypeError):
         raise UnknownCycle(repr(billingcycle)) from None
+
+
+def cycle_name(text: str) -> str | None:
+    """The stored name of the cycle a caller wrote, or None when it names none."""
+    return _SPELLINGS.get(text.strip().lower().replace("-", "").replace(" ", ""))
 
 
 def domain_months(registrationperiod: int) -> int:

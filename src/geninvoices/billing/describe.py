@@ -40,3 +40,9 @@ def domain_description(domain: str, years: int, start: dt.date, end: dt.date, fm
 
 def addon_description(name: str, start: dt.date, end: dt.date, fmt: str) -> str:
     return f"{name.strip()} {_period(start, end, fmt)}"
+
+
+def domain_registration_description(domain: str, years: int, start: dt.date, end: dt.date,
+                                    fmt: str) -> str:
+    """A new registration's first line (an order, rules §13); renewals say Renewal."""
+    return f"Domain Registration - {domain.strip()} - {years} Year/s {_period(start, end, fmt)}"

@@ -107,10 +107,18 @@ def _client(row) -> Client:
 
 def load_items(conn: Connection, client_ids: list[int], limit: dt.date,
                selection: Selection) -> list[Item]:
-    return (_services(conn, client_ids, selection, limit)
-            + _addons(conn, client_ids, selection, limit)
-            + _domains(conn, client_ids, selection, limit)
+    return (_services(conn, client_ids, _narrow(SERVICE, selection, limit))
+            + _addons(conn, client_ids, _narrow(ADDON, selection, limit))
+            + _domains(conn, client_ids, _narrow(DOMAIN, selection, limit))
             + _billables(conn, client_ids, _narrow(BILLABLE, selection, limit)))
+
+
+def load_by_id(conn: Connection, client_id: int, ids: dict[Kind, list[int]]) -> list[Item]:
+    """Exactly these services, addons and domains of one client, whatever their status or
+    dates: what a caller bills at once (an order's first invoice, rules §13)."""
+    loaders = {SERVICE: _services, ADDON: _addons, DOMAIN: _domains}
+    return [item for kind, wanted in ids.items() if wanted
+            for item in loaders[kind](conn, [client_id], kind.table.c.id.in_(wanted))]
 
 
 def load_riders(conn: Connection, client_ids: list[int]) -> list[Item]:
@@ -142,12 +150,12 @@ def _cancel_requested(service_id_column) -> ColumnElement:
     return exists().where(tblcancelrequests.c.relid == service_id_column)
 
 
-def _services(conn, client_ids, selection, limit) -> list[Item]:
+def _services(conn, client_ids, narrowed) -> list[Item]:
     h, p = tblhosting, tblproducts
     query = (select(h, p.c.id.label("product_id"), p.c.name.label("product_name"),
                     p.c.tax.label("product_tax"), _cancel_requested(h.c.id).label("cancelled"))
              .select_from(h.outerjoin(p, p.c.id == h.c.packageid))
-             .where(h.c.userid.in_(client_ids), _narrow(SERVICE, selection, limit)))
+             .where(h.c.userid.in_(client_ids), narrowed))
     return [Item(
         SERVICE, r.id, r.userid, to_money(r.amount or 0), r.billingcycle or "", r.regdate,
         r.nextduedate, r.nextinvoicedate, r.paymentmethod or "", r.domainstatus or "",
@@ -157,14 +165,14 @@ def _services(conn, client_ids, selection, limit) -> list[Item]:
     ) for r in conn.execute(query)]
 
 
-def _addons(conn, client_ids, selection, limit) -> list[Item]:
+def _addons(conn, client_ids, narrowed) -> list[Item]:
     a, ad, h = tblhostingaddons, tbladdons, tblhosting
     query = (select(a, ad.c.id.label("addon_exists"), ad.c.name.label("addon_name"),
                     h.c.id.label("parent_id"), h.c.domainstatus.label("parent_status"),
                     _cancel_requested(a.c.hostingid).label("parent_cancelled"))
              .select_from(a.outerjoin(ad, ad.c.id == a.c.addonid)
                           .outerjoin(h, h.c.id == a.c.hostingid))
-             .where(a.c.userid.in_(client_ids), _narrow(ADDON, selection, limit)))
+             .where(a.c.userid.in_(client_ids), narrowed))
     return [Item(
         ADDON, r.id, r.userid, to_money(r.recurring or 0), r.billingcycle or "", r.regdate,
         r.nextduedate, r.nextinvoicedate, r.paymentmethod or "", r.status or "",
@@ -177,9 +185,9 @@ def _addons(conn, client_ids, selection, limit) -> list[Item]:
     ) for r in conn.execute(query)]
 
 
-def _domains(conn, client_ids, selection, limit) -> list[Item]:
+def _domains(conn, client_ids, narrowed) -> list[Item]:
     d = tbldomains
-    query = select(d).where(d.c.userid.in_(client_ids), _narrow(DOMAIN, selection, limit))
+    query = select(d).where(d.c.userid.in_(client_ids), narrowed)
     return [Item(
         DOMAIN, r.id, r.userid, to_money(r.recurringamount or 0), r.registrationperiod or 0,
         r.registrationdate, r.nextduedate, r.nextinvoicedate, r.paymentmethod or "",

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, select
 from ..models.whmcs import tbldomainpricing, tblinvoiceitems, tblpricing, tblpromotions
 from .items import Item
 from .mail import Currency
-from .money import to_money
+from .money import round_money, to_money
 
 # tblpricing's column for a service's billing cycle
 PRICE_COLUMNS = {"Monthly": "monthly", "Quarterly": "quarterly",
@@ -79,6 +79,43 @@ def price(item: Item, facts: PromoFacts | None, currency: Currency) -> Priced:
         return Priced(stored)
     return Priced(facts.standard, stored - facts.standard,
                   f"Promotional Code: {promo.code} - {_discount_words(promo, currency)}")
+
+
+def first_price(promo: Promotion | None, setup: Decimal, recurring: Decimal,
+                currency: Currency) -> tuple[Priced, Decimal]:
+    """An ordered item's first invoice under a promotion (rules §13): its line at the full
+    first payment (setup fee + first period), a discount line that brings it to what the
+    promotion makes it, and the recurring amount to store: discounted for a recurring
+    promotion (as WHMCS stores it, §5.10), the standard price otherwise. A promotion never
+    raises a price: a Price Override above the standard price changes nothing."""
+    full = setup + recurring
+    if promo is None:
+        return Priced(full), recurring
+    value = promo.value
+    if promo.type == "Free Setup":
+        discount, renewal = setup, recurring
+    elif promo.type == "Percentage":
+        discount = round_money(full * value / 100)
+        renewal = recurring - round_money(recurring * value / 100)
+    elif promo.type == "Fixed Amount":
+        discount, renewal = min(value, full), max(recurring - value, ZERO)
+    elif promo.type == "Price Override":
+        discount, renewal = max(recurring - value, ZERO), min(value, recurring)
+    else:
+        return Priced(full), recurring
+    if not promo.recurring:
+        renewal = recurring
+    if discount <= 0:
+        return Priced(full), renewal
+    return Priced(full, -discount, f"Promotional Code: {promo.code} - "
+                                   f"{_first_words(promo, currency)}"), renewal
+
+
+def _first_words(promo: Promotion, currency: Currency) -> str:
+    if promo.type == "Free Setup":
+        return "Free Setup"
+    words = _discount_words(promo, currency)
+    return words if promo.recurring else words.replace("Recurring", "One Time")
 
 
 def _discount_words(promo: Promotion, currency: Currency) -> str:
@@ -158,9 +195,13 @@ def _tld_ids(conn: Connection, extensions: set[str]) -> dict[str, int]:
 
 def _promotions(conn: Connection, ids: set[int]) -> dict[int, Promotion]:
     p = tblpromotions
-    return {r.id: Promotion(r.id, (r.code or "").strip(), (r.type or "").strip(),
-                            bool(r.recurring), to_money(r.value or 0), r.recurfor or 0)
-            for r in conn.execute(select(p).where(p.c.id.in_(ids)))}
+    return {r.id: promotion(r) for r in conn.execute(select(p).where(p.c.id.in_(ids)))}
+
+
+def promotion(r) -> Promotion:
+    """A ``tblpromotions`` row as the rules read it."""
+    return Promotion(r.id, (r.code or "").strip(), (r.type or "").strip(), bool(r.recurring),
+                     to_money(r.value or 0), r.recurfor or 0)
 
 
 def _prices(conn: Connection, type_: str, relids: set[int]) -> dict[tuple[int, int], dict]:

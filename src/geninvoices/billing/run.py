@@ -59,14 +59,24 @@ class Run:
         return self.currencies.get(currency_id, self.default_currency)
 
 
-def start_run(conn: Connection, config: RunConfig) -> Run:
-    rules = [TaxRule(r.level, r.name or "", r.country or "", r.state or "", r.taxrate)
-             for r in conn.execute(select(tbltax))]
+def load_tax_rules(conn: Connection) -> list[TaxRule]:
+    return [TaxRule(r.level, r.name or "", r.country or "", r.state or "", r.taxrate)
+            for r in conn.execute(select(tbltax))]
+
+
+def load_currencies(conn: Connection) -> tuple[dict[int, Currency], Currency]:
+    """Every currency by id, and the default one (the first marked default)."""
     currencies, default = {}, Currency(0, "", "", "")
     for r in conn.execute(select(tblcurrencies)):
         currencies[r.id] = Currency(r.id, r.code or "", r.prefix or "", r.suffix or "")
         if r.default == 1 and not default.id:
             default = currencies[r.id]
+    return currencies, default
+
+
+def start_run(conn: Connection, config: RunConfig) -> Run:
+    rules = load_tax_rules(conn)
+    currencies, default = load_currencies(conn)
     install = conn.execute(select(own.meta.c.value).where(own.meta.c.key == "install_id"))
     return Run(config, secrets.token_hex(16), load_options(conn), rules, currencies, default,
                install.scalar() or "geninvoices")

@@ -1,0 +1,64 @@
+"""The Invoice Created email's HTML part and PDF (rules §15), made by the sender after commit.
+
+``composer`` gives the outbox a function from a queued email to its extra parts. Each call
+reads the invoice as it stands in one short read transaction and renders after it has ended,
+so no database lock is held while a PDF is made or a message is sent. The PDF is attached
+unless `EnablePDFInvoices` is set and off (WHMCS's "Enable PDF Invoices"; absent means on).
+A signed link to the PDF goes in the HTML part when the server has a link secret and WHMCS's
+`SystemURL` says where customers reach it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from ..billing.options import is_on
+from ..config import Settings
+from ..db import transaction
+from ..models.whmcs import tblconfiguration
+from . import links
+from .model import load_document
+from .render import Renderer
+
+log = logging.getLogger("geninvoices.mail")
+
+
+@dataclass(frozen=True)
+class Extra:
+    html: str
+    pdf: bytes | None
+    filename: str
+
+
+def _settings(conn) -> dict[str, str]:
+    c = tblconfiguration.c
+    return dict(conn.execute(select(c.setting, c.value).where(
+        c.setting.in_(("EnablePDFInvoices", "SystemURL")))).all())
+
+
+def composer(engine: Engine, settings: Settings,
+             renderer: Renderer | None = None) -> Callable[[int], Extra | None]:
+    renderer = renderer or Renderer(settings.templates_dir)
+    from ..runs import today_in  # runs imports the mail sender, which imports this
+
+    def compose(invoice_id: int) -> Extra | None:
+        with transaction(engine, write=False) as conn:
+            doc = load_document(conn, invoice_id, today_in(settings))
+            config = _settings(conn)
+        if doc is None:
+            return None
+        attach = "EnablePDFInvoices" not in config or is_on(config["EnablePDFInvoices"])
+        link = ""
+        base = (config.get("SystemURL") or "").strip()
+        if settings.invoice_link_secret and base.startswith(("http://", "https://")):
+            query = links.sign(settings.invoice_link_secret, invoice_id, int(time.time()),
+                               settings.invoice_link_seconds)
+            link = links.link(base, invoice_id, query)
+        return Extra(renderer.email_html(doc, link=link, attached=attach),
+                     renderer.pdf(doc) if attach else None, f"Invoice-{doc.number}.pdf")
+    return compose

@@ -11,14 +11,16 @@ import datetime as dt
 import json
 import re
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from ..access import HASHER
 from ..errors import BadParameter, BusinessError
 from ..models.whmcs import tblclients, tblcredit, tblcurrencies
-from .params import ActionParams, Amount, PhpBool, Text, WholeNumber
+from .params import ActionParams, Amount, PhpBool, Text, WholeNumber, php_bool
 
 # rules §11: the documented messages, in the order WHMCS lists them
 REQUIRED = (("firstname", "You did not enter your first name"),
@@ -53,6 +55,16 @@ _COUNTRY = re.compile(r"[A-Za-z]{2}")
 _PHONE = re.compile(r"\+?[0-9 ().\-]*[0-9][0-9 ().\-]*")
 
 
+def preference_list(value: object) -> list[tuple[str, bool]]:
+    """``email_preferences[kind]=0|1`` (a PHP array) as (kind, on) pairs of the known kinds."""
+    if not isinstance(value, dict):
+        raise PydanticCustomError("email_preferences", "must be email_preferences[kind]=0|1")
+    return [(kind, php_bool(on)) for kind, on in value.items() if kind in EMAIL_KINDS]
+
+
+Preferences = Annotated[list, BeforeValidator(preference_list)]
+
+
 class ClientFields(ActionParams):
     firstname: Text | None = None
     lastname: Text | None = None
@@ -85,7 +97,7 @@ class ClientFields(ActionParams):
     separateinvoices: PhpBool | None = None
     disableautocc: PhpBool | None = None
     overrideautoclose: PhpBool | None = None
-    email_preferences: dict | None = Field(default=None)
+    email_preferences: Preferences | None = None
 
 
 def check_required(p: ClientFields) -> None:
@@ -141,7 +153,7 @@ def currency_id(conn: Connection, wanted: int | None) -> int:
     return int(found or 0)
 
 
-def email_preferences(sent: dict | None, stored: str | None) -> str | None:
+def email_preferences(sent: list | None, stored: str | None) -> str | None:
     """The JSON WHMCS keeps in tblclients.email_preferences, every kind on unless turned off."""
     if sent is None:
         return None
@@ -150,9 +162,8 @@ def email_preferences(sent: dict | None, stored: str | None) -> str | None:
     except ValueError:
         current = {}
     merged = {kind: int(current.get(kind, 1)) for kind in EMAIL_KINDS}
-    for kind, value in sent.items():
-        if kind in EMAIL_KINDS:
-            merged[kind] = 0 if value in (None, "", "0", "false", "False") else 1
+    for kind, on in sent:
+        merged[kind] = int(on)
     if not merged["domain"]:
         raise BusinessError(NO_DOMAIN_EMAILS)
     return json.dumps(merged, separators=(",", ":"))

@@ -138,8 +138,10 @@ def find_promotion(conn: Connection, code: str, today: dt.date) -> Offer | None:
     if not code:
         return None
     p = tblpromotions
-    row = conn.execute(select(p).where(func.lower(p.c.code) == code.lower())
-                       .order_by(p.c.id).limit(1)).first()
+    query = select(p).where(func.lower(p.c.code) == code.lower()).order_by(p.c.id).limit(1)
+    if conn.dialect.name != "sqlite":  # two orders near maxuses count one at a time
+        query = query.with_for_update()
+    row = conn.execute(query).first()
     if row is None:
         raise BusinessError("Promotion Code Not Found")
     starts, ends = row.startdate, row.expirationdate

@@ -168,6 +168,11 @@ def test_get_orders_nested_answer_and_filters(engine, shop):
         ("product", "Shared Hosting", "Monthly", "15.00"),
         ("domain", "Domain Register", "1 Year/s", "12.00")]
     assert api(engine).json("GetOrders", status="Active")["totalresults"] == 0
+    rest = api(engine).json("GetOrders", limitstart="1")  # newest first
+    assert (rest["startnumber"], rest["numreturned"]) == (1, 1)
+    assert rest["orders"]["order"][0]["id"] == int(first["orderid"])
+    assert api(engine).json("GetOrders", limitnum="x")["message"] == \
+        "Invalid limitnum: must be a whole number"
     xml = api(engine).post("AddOrder", **{**order(shop), "responsetype": "xml"})
     assert "<orderid>" in xml.text and "<result>success</result>" in xml.text
 

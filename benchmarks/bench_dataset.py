@@ -120,6 +120,7 @@ def insert_batches(conn, table, rows: Iterable[dict]) -> None:
 
 def write_catalogue(conn) -> None:
     now = dt.datetime(2026, 1, 1)
+    conn.execute(delete(tblcurrencies))  # the USD a fresh database holds (0009)
     conn.execute(insert(tblcurrencies).values(id=1, code="USD", prefix="$", suffix=" USD",
                                               format=1, rate=Decimal("1"), default=1))
     conn.execute(insert(tbltax).values(id=1, level=1, name="VAT", country="", state="",

@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from geninvoices.db import transaction
 from geninvoices.models import own
@@ -47,6 +47,7 @@ def build_world(engine, clients: int, *, seed: int = 7) -> int:
            "TaxNextCustomInvoiceNumber": str(FIRST_NUMBER), "CreateInvoiceDaysBefore": "14"}
     with transaction(engine) as conn:
         set_config(conn, **cfg)  # over the defaults a fresh database holds
+        conn.execute(delete(tblcurrencies))  # the USD a fresh database holds (0009)
         conn.execute(insert(tblcurrencies).values(id=1, code="USD", prefix="$", suffix=" USD",
                                                   default=1))
         conn.execute(insert(tblproducts), [{"id": i, "name": f"Plan {i}", "tax": 0}

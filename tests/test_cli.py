@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import func, insert, inspect, select
+from sqlalchemy import delete, func, insert, inspect, select
 
 from geninvoices.db import make_engine, transaction
 from geninvoices.demo import seed_demo
@@ -213,6 +213,7 @@ def test_generate_reports_billable_items_and_ended_promotions(url):
     from geninvoices.db import transaction
     from tests import builders as b
     with transaction(engine) as conn:
+        conn.execute(delete(whmcs.tblcurrencies))  # the USD a fresh database holds (0009)
         currency = b.make_currency(conn)
         cid = b.make_client(conn)
         pid = b.make_product(conn)

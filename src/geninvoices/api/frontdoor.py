@@ -11,7 +11,8 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import actions
 from ..access import Caller
@@ -19,6 +20,7 @@ from ..config import Settings
 from ..db import transaction, translate
 from ..errors import GenInvoicesError, NvpCannotExpress, PermissionDenied
 from .auth import Authenticator
+from .batches import ReadBatches
 from .handlers import error_reply
 from .render import CONTENT_TYPES, pick_format, render
 
@@ -33,13 +35,12 @@ class Reply:
     outcome: str = "success"  # or the error's class name, for the log line and the metrics
 
 
-# Reads (GetConfigurationValue, ...) go to a few threads of their own: fifteen threads taking
-# turns on the GIL for sub-millisecond reads cost more than they bring (api_php.sh: 1,055
-# against 3,181 req/s). Everything else, which may wait on a lock for long, has fifteen.
-# The server's connection pool keeps one connection per thread (app.py): none is opened and
-# closed per call.
-READ_THREADS, THREADS = 4, 15
-POOL_SIZE = READ_THREADS + THREADS
+# The database calls run on the front door's own threads (a hop to them costs a fraction of
+# anyio's): fifteen for calls that may wait on a lock for long, and the read batches' own
+# (api/batches.py). The server's connection pool keeps one connection per thread (app.py):
+# none is opened and closed per call.
+THREADS = 15
+POOL_SIZE = THREADS + 4
 
 
 class FrontDoor:
@@ -47,25 +48,43 @@ class FrontDoor:
         self.engine = engine
         self.settings = settings
         self.auth = Authenticator(engine, settings)
-        # our own pool: a hop to it costs a fraction of anyio's per call on the fast path
         self.threads = ThreadPoolExecutor(THREADS, thread_name_prefix="geninvoices-api")
-        self.reads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="geninvoices-read")
+        self.reads = ReadBatches(engine, self.answer_read, self.handle)
 
     async def answer(self, params: dict, address: str) -> Reply:
         refused = self.auth.refusal(params, address)
         if refused is not None:
             return self.error(self.format_of(params), refused, _action_name(params))
         found = actions.ACTIONS.get(_action_name(params).lower())
-        pool = self.reads if found is not None and found.read else self.threads
+        if found is not None and found.read is not None:
+            reply = await self.reads.answer(params, address)
+            if reply is not None:
+                return reply
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, self.handle, params, address)
+        return await loop.run_in_executor(self.threads, self.handle, params, address)
 
     def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
-        self.reads.shutdown(wait=False, cancel_futures=True)
+        self.reads.close()
 
     def format_of(self, params: dict) -> str:
         return pick_format(params.get("responsetype"), self.settings.default_responsetype)
+
+    def answer_read(self, conn: Connection, params: dict, address: str) -> Reply | None:
+        """A read action for a caller verified lately, in ``conn``'s read transaction (a
+        batch's): allow-list and lockout, permission, the read. None when the secret must be
+        verified first (``handle`` does that). A database error is left to the batch."""
+        fmt, name, caller = self.format_of(params), _action_name(params), ""
+        try:
+            who = self.auth.admit(conn, params, address)
+            if who is None:
+                return None
+            caller, found = who.identifier, _permitted(name, who)
+            return self.success(fmt, found.read(conn, params), name, caller)
+        except SQLAlchemyError:
+            raise
+        except Exception as error:  # noqa: BLE001 - every error becomes a WHMCS reply
+            return self.error(fmt, error, name, caller)
 
     def handle(self, params: dict, address: str) -> Reply:
         """Allow-list and lockout, then the action. A caller verified lately who asks for a

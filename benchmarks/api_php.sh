@@ -39,6 +39,12 @@ load() {
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" != 000 ] && break
     sleep 0.1
   done
+  # every worker up, not just the first: a worker that starts late gets no connections from
+  # wrk, which opens all of them at the start
+  for _ in $(seq 1 100); do
+    [ "$(grep -c 'Application startup complete' "$dir/$1.log" || true)" -ge 2 ] && break
+    sleep 0.1
+  done
   echo "== $1"
   echo "check: $(curl -s "$url" --data-binary "$form")"
   local cmd="wrk -t1 -c16 -d${seconds}s --latency -s $dir/post.lua $url"
@@ -49,16 +55,16 @@ load() {
 }
 
 port=$(free_port)
-"$bin/uvicorn" --workers 2 --port "$port" --no-access-log --log-level warning \
-  --app-dir benchmarks bare_app:app >"$dir/bare.log" 2>&1 &
+"$bin/uvicorn" --workers 2 --port "$port" --no-access-log \
+  --log-level info --app-dir benchmarks bare_app:app >"$dir/bare.log" 2>&1 &
 server=$!
 load bare "$port"
 
 port=$(free_port)
-"$gi" serve --workers 2 --port "$port" >"$dir/serve.log" 2>&1 &
+"$gi" serve --workers 2 --port "$port" >"$dir/geninvoices.log" 2>&1 &
 server=$!
 load geninvoices "$port"
-lines=$(grep -c 'geninvoices.access' "$dir/serve.log" || true)
+lines=$(grep -c 'geninvoices.access' "$dir/geninvoices.log" || true)
 echo "access log lines written: $lines"
 
 rate() { awk '/Requests\/sec/ {print $2}' "$dir/$1.txt"; }

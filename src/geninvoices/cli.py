@@ -77,6 +77,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     import uvicorn
 
     from .demo import demo_product, start_demo, walkthrough
+    from .listeners import serve_workers
     from .runs import today_in
 
     s = settings()
@@ -100,9 +101,13 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     with metrics_directory():
         from .app import configure_logging  # after the directory: it imports the metrics
         configure_logging()
-        uvicorn.run("geninvoices.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, access_log=False, proxy_headers=False,
-                    server_header=False, log_level="info", log_config=log_config())
+        options = dict(factory=True, host=host, port=port, workers=workers, access_log=False,
+                       proxy_headers=False, server_header=False, log_level="info",
+                       log_config=log_config())
+        if workers == 1:
+            uvicorn.run("geninvoices.app:create_app", **options)
+        else:  # a socket per worker: connections spread over the workers (listeners.py)
+            serve_workers(uvicorn.Config("geninvoices.app:create_app", **options))
 
 
 @contextlib.contextmanager

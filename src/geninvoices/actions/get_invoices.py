@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import and_, func, select
 
+from ..clock import today_in
 from ..db import transaction
 from ..models.whmcs import tblclients, tblcurrencies, tblinvoices
-from ..runs import today_in
 from . import fields as f
 from .params import ActionParams, Text, WholeNumber, direction, order_by, parse
 from .registry import Context, action

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 
 from ..billing.options import is_on
+from ..clock import today_in
 from ..config import Settings
 from ..db import transaction
 from ..models.whmcs import tblconfiguration
@@ -44,7 +45,6 @@ def _settings(conn) -> dict[str, str]:
 def composer(engine: Engine, settings: Settings,
              renderer: Renderer | None = None) -> Callable[[int], Extra | None]:
     renderer = renderer or Renderer(settings.templates_dir)
-    from ..runs import today_in  # runs imports the mail sender, which imports this
 
     def compose(invoice_id: int) -> Extra | None:
         with transaction(engine, write=False) as conn:

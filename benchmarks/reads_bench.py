@@ -1,10 +1,12 @@
-"""GetClients, GetClientsProducts and GetOrders on 100,000 clients (issue 13's read figure).
+"""The reads of issue 13 on 100,000 clients: GetClients, GetClientsDetails,
+GetClientsProducts, GetClientsDomains, GetClientsAddons and GetOrders (rules §11, §13, §14.2).
 
     python benchmarks/reads_bench.py [--database-url sqlite|postgresql|mariadb|URL]...
                                      [--clients 100000] [--repeat 40]
 
 For each database: a fresh, uniquely named database (dropped afterwards), filled with bulk
-inserts (one service and one order per client, one more service for every fifth client, one
+inserts (per client one service, one order, one domain, one addon on its first service and
+three invoices, two paid and one unpaid; one more service for every fifth client; one
 currency, one product), a real `geninvoices serve` on a free loopback port, and each case
 called `--repeat` times over HTTP with a kept-alive connection. Prints the command, p50 and
 p95 per case and the worst p95 per database. Target: p95 under 50 ms.
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import httpx
 from bench_server import Scratch, Server
-from sqlalchemy import insert
+from sqlalchemy import delete, insert
 
 from geninvoices import access
 from geninvoices.db import make_engine, transaction
@@ -33,10 +35,16 @@ from geninvoices.migrate import migrate
 from geninvoices.models.whmcs import (
     tblclients,
     tblcurrencies,
+    tbldomains,
     tblhosting,
+    tblhostingaddons,
+    tblinvoices,
     tblorders,
     tblproducts,
 )
+
+ACTIONS = ["GetClients", "GetClientsDetails", "GetClientsProducts", "GetClientsDomains",
+           "GetClientsAddons", "GetOrders"]
 
 BATCH = 5000
 STATUSES = ["Active"] * 8 + ["Inactive", "Closed"]
@@ -61,7 +69,8 @@ def fill(engine, clients: int) -> None:
     now = dt.datetime(2026, 1, 1)
     day = dt.date(2026, 1, 1)
     with transaction(engine) as conn:
-        conn.execute(insert(tblcurrencies).values(code="USD", prefix="$", suffix=" USD",
+        conn.execute(delete(tblcurrencies))  # the USD a fresh database holds (0009)
+        conn.execute(insert(tblcurrencies).values(id=1, code="USD", prefix="$", suffix=" USD",
                                                   default=1))
         conn.execute(insert(tblproducts).values(name="Shared Hosting", type="hostingaccount",
                                                 paytype="recurring", gid=1))
@@ -81,6 +90,24 @@ def fill(engine, clients: int) -> None:
          "amount": Decimal("9.95"), "paymentmethod": "banktransfer",
          "status": rng.choice(ORDER_STATUSES), "ipaddress": "127.0.0.1"}
         for c in range(1, clients + 1)))
+    _fill_more(engine, clients, day)
+
+
+def _fill_more(engine, clients: int, day: dt.date) -> None:
+    """What GetClientsDetails' stats, GetClientsDomains and GetClientsAddons read. Client
+    ``c``'s first service has id ``c`` (the services above go in in that order)."""
+    _batched(engine, tbldomains, (
+        {"userid": c, "domain": f"d{c}.example", "status": "Active", "type": "Register",
+         "registrationperiod": 1, "nextduedate": day, "nextinvoicedate": day}
+        for c in range(1, clients + 1)))
+    _batched(engine, tblhostingaddons, (
+        {"userid": c, "hostingid": c, "name": "Backups", "status": "Active",
+         "billingcycle": "Monthly", "recurring": Decimal(2), "nextduedate": day,
+         "nextinvoicedate": day} for c in range(1, clients + 1)))
+    _batched(engine, tblinvoices, (
+        {"userid": c, "date": day, "duedate": day, "status": status,
+         "total": Decimal("10.00"), "subtotal": Decimal("10.00")}
+        for c in range(1, clients + 1) for status in ("Paid", "Paid", "Unpaid")))
 
 
 def cases(clients: int) -> list[tuple[str, dict]]:
@@ -89,17 +116,36 @@ def cases(clients: int) -> list[tuple[str, dict]]:
         ("GetClients first page", {"action": "GetClients", "limitnum": "25"}),
         ("GetClients page at the middle", {"action": "GetClients", "limitnum": "25",
                                            "limitstart": str(middle)}),
+        ("GetClients last page", {"action": "GetClients", "limitnum": "25",
+                                  "limitstart": str(max(clients - 25, 0))}),
         ("GetClients search email", {"action": "GetClients",
                                      "search": f"client{late}@example.com"}),
         ("GetClients search name prefix", {"action": "GetClients", "search": f"Last{late}"}),
+        ("GetClients search broad prefix", {"action": "GetClients", "search": "Last9"}),
         ("GetClients status=Closed", {"action": "GetClients", "status": "Closed",
                                       "limitnum": "25", "limitstart": "1000"}),
+        ("GetClients orderby=lastname DESC", {"action": "GetClients", "orderby": "lastname",
+                                              "sorting": "DESC"}),
+        ("GetClientsDetails clientid + stats", {"action": "GetClientsDetails",
+                                                "clientid": str(late), "stats": "1"}),
+        ("GetClientsDetails email", {"action": "GetClientsDetails",
+                                     "email": f"client{middle}@example.com"}),
         ("GetClientsProducts clientid", {"action": "GetClientsProducts",
                                          "clientid": str(late)}),
         ("GetClientsProducts serviceid", {"action": "GetClientsProducts",
                                           "serviceid": str(middle)}),
         ("GetClientsProducts first page", {"action": "GetClientsProducts",
                                            "limitnum": "25"}),
+        ("GetClientsProducts pid, page at the middle", {
+            "action": "GetClientsProducts", "pid": "1", "limitstart": str(middle)}),
+        ("GetClientsProducts domain (no index)", {"action": "GetClientsProducts",
+                                                  "domain": f"c{late}.example"}),
+        ("GetClientsDomains clientid", {"action": "GetClientsDomains", "clientid": str(late)}),
+        ("GetClientsDomains domainid", {"action": "GetClientsDomains",
+                                        "domainid": str(middle)}),
+        ("GetClientsAddons clientid", {"action": "GetClientsAddons", "clientid": str(late)}),
+        ("GetClientsAddons serviceid list", {"action": "GetClientsAddons",
+                                             "serviceid": f"{middle - 1},{middle},{late}"}),
         ("GetOrders userid", {"action": "GetOrders", "userid": str(late)}),
         ("GetOrders id", {"action": "GetOrders", "id": str(middle)}),
         ("GetOrders status=Pending", {"action": "GetOrders", "status": "Pending",
@@ -130,8 +176,7 @@ def run(url_arg: str, clients: int, repeat: int) -> float:
         print(f"{scratch.label}: filled {clients:,} clients in "
               f"{time.perf_counter() - started:.1f} s")
         with transaction(engine) as conn:
-            ident, secret = access.create_credential(
-                conn, allow=["GetClients", "GetClientsProducts", "GetOrders"])
+            ident, secret = access.create_credential(conn, allow=ACTIONS)
         engine.dispose()
         server = Server(url, Path(tempfile.mkdtemp(prefix="gi-reads-")) / "serve.log")
         server.wait_until_up()
@@ -143,7 +188,7 @@ def run(url_arg: str, clients: int, repeat: int) -> float:
                 samples = time_case(http, auth, params, repeat)
                 p95 = statistics.quantiles(samples, n=20)[18]
                 worst = max(worst, p95)
-                print(f"{scratch.label:10} {name:34} p50 {statistics.median(samples):6.1f} ms"
+                print(f"{scratch.label:10} {name:44} p50 {statistics.median(samples):6.1f} ms"
                       f"  p95 {p95:6.1f} ms")
         print(f"{scratch.label}: worst p95 {worst:.1f} ms (target: under 50 ms), "
               f"load average {os.getloadavg()[0]:.1f}")

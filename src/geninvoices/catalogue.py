@@ -82,6 +82,20 @@ def product_price(conn: Connection, pid: int, currency: int,
     return max(to_money(row[SETUP_COLUMNS[column]]), ZERO), recurring
 
 
+def addon_price(conn: Connection, addon_id: int, currency: int,
+                cycle: str) -> tuple[Decimal, Decimal] | None:
+    """(setup fee, recurring price) of catalogue addon ``addon_id`` for ``cycle`` in
+    ``currency``: tblpricing type ``addon``, laid out as a product's (rules §12, §13). None
+    when ``cycle`` is not a recurring cycle_key word (monthly to triennially), the addon has
+    no price row in that currency or the cycle is not offered (-1)."""
+    if cycle not in SETUP_COLUMNS:
+        return None
+    row = _price_row(conn, "addon", addon_id, currency)
+    if row is None or to_money(row[cycle]) < 0:
+        return None
+    return max(to_money(row[SETUP_COLUMNS[cycle]]), ZERO), to_money(row[cycle])
+
+
 def domain_price(conn: Connection, tld: str, currency: int, years: int,
                  kind: str) -> Decimal | None:
     """The price of ``kind`` (register, renew or transfer) of ``years`` years of extension

@@ -76,9 +76,9 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     """Migrate, then serve /includes/api.php with uvicorn."""
     import uvicorn
 
+    from .clock import today_in
     from .demo import demo_product, start_demo, walkthrough
     from .listeners import serve_workers
-    from .runs import today_in
 
     s = settings()
     _check_listen(host, port)

@@ -18,8 +18,9 @@ from rich.table import Table
 from . import cli_workers, outbox
 from .billing.due import Selection
 from .cli_support import MAX_ID, database, settings
+from .clock import today_in
 from .documents.mail import composer
-from .runs import gen_invoices, preview, today_in
+from .runs import gen_invoices, preview
 
 # The engine adds lead days and whole billing cycles to dates (years, for a triennial item):
 # a year near 1 or 9999 would overflow Python's date, so the CLI refuses it up front.

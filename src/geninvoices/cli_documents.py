@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from .cli_support import database, fail, settings
+from .clock import today_in
 from .db import transaction
 from .documents.model import load_document
 from .documents.render import Renderer
-from .runs import today_in
 
 invoice_app = typer.Typer(help="Invoice documents (HTML and PDF).", no_args_is_help=True)
 InvoiceId = Annotated[int, typer.Argument(min=1, max=2147483647, help="the invoice id")]

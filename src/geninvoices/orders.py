@@ -22,7 +22,6 @@ from .billing import due
 from .billing.immediate import Charge, bill_items
 from .billing.kinds import ADDON, DOMAIN, SERVICE
 from .billing.mail import Currency
-from .billing.money import to_money
 from .billing.promotions import Priced, Promotion, extension, first_price, promotion
 from .billing.run import Run
 from .errors import BusinessError, NotFound
@@ -214,7 +213,7 @@ class _Pricing:
         if addon is None:
             raise BusinessError("Addon ID invalid")
         cycle = catalogue.cycle_key(addon.billingcycle or "") or parent_cycle
-        price = _addon_price(self.conn, addon_id, self.currency.id, cycle)
+        price = catalogue.addon_price(self.conn, addon_id, self.currency.id, cycle)
         if cycle not in STORED_CYCLES or price is None:
             raise BusinessError(f"Addon ID invalid: addon {addon_id} is not offered "
                                 f"{cycle} in {self.currency.code or 'this currency'}")
@@ -257,18 +256,6 @@ class _Pricing:
                + priced.discount, "recurringamount": renewal, "status": "Pending",
                "promoid": promo.id if promo else 0, **dates}
         return ToCreate(row, priced)
-
-
-def _addon_price(conn: Connection, addon_id: int, currency: int,
-                 cycle: str) -> tuple[Decimal, Decimal] | None:
-    """(setup fee, recurring) of a catalogue addon: tblpricing type ``addon``, laid out as a
-    product's (rules §12, §13)."""
-    if cycle not in catalogue.SETUP_COLUMNS:
-        return None
-    row = catalogue._price_row(conn, "addon", addon_id, currency)
-    if row is None or to_money(row[cycle]) < 0:
-        return None
-    return max(to_money(row[catalogue.SETUP_COLUMNS[cycle]]), ZERO), to_money(row[cycle])
 
 
 def _insert_order(conn: Connection, run: Run, req: OrderRequest, promo: Promotion | None,

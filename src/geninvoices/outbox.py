@@ -56,12 +56,13 @@ def _delay(attempts: int, outage: dt.timedelta | None) -> dt.timedelta:
 def send_due(engine: Engine, smtp_url: str, mail_from: str, *, claim_seconds: float = 300,
              limit: int = 500, outage_retry_seconds: float | None = None,
              keep_going: Callable[[], bool] | None = None,
-             compose: Callable[[int], object] | None = None) -> SendReport:
+             compose: Callable[[], Callable[[int], object]] | None = None) -> SendReport:
     """Send every queued email that is due, ``limit`` at a time, until none is left or the
     SMTP server stops answering. An outage puts the emails back no further than
     ``outage_retry_seconds`` away, so they go out soon after the server returns.
-    ``compose(invoice_id)`` gives a message's HTML part and PDF (``documents/mail.py``),
-    made after the claim's transaction has ended."""
+    ``compose()``, called once per batch, reads what the batch's documents share and gives
+    the function from an invoice id to its message's HTML part and PDF
+    (``documents/mail.py``), made after the claim's transaction has ended."""
     report = SendReport()
     if not smtp_url:
         log.warning("GENINVOICES_SMTP_URL is not set: Invoice Created emails stay queued")
@@ -85,6 +86,7 @@ def _send_batch(engine: Engine, smtp_url: str, mail_from: str, rows: list,
     except (OSError, smtplib.SMTPException) as error:
         _failed(engine, rows, error, report, outage)  # the server is down: all wait
         return False
+    compose = _batch_composer(compose)
     with client:
         for index, row in enumerate(rows):
             try:
@@ -135,6 +137,18 @@ def _failed(engine: Engine, rows: list, error: Exception, report: SendReport,
                 next_attempt_at=utcnow() + _delay(row.attempts + 1, outage),
                 claimed_until=None))
     report.failed += [row.invoiceid for row in rows]
+
+
+def _batch_composer(compose):
+    """What the batch's documents share, read once; when it cannot be read, the batch goes
+    out as plain-text emails, as when one document cannot be made (``_extra``)."""
+    if compose is None:
+        return None
+    try:
+        return compose()
+    except Exception as error:  # noqa: BLE001 - the text part is enough to send
+        log.warning("no HTML parts or PDFs for this batch of emails: %s", error)
+        return None
 
 
 def _extra(compose, row):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -19,22 +18,15 @@ from .billing.cycles import period_end
 from .billing.due import Selection
 from .billing.generator import RunResult, generate
 from .billing.run import RunConfig
+from .clock import today_in
 from .config import Settings
+from .documents.mail import composer
 
 log = logging.getLogger("geninvoices.actions")
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
-def today_in(settings: Settings) -> dt.date:
-    """Today in the configured zone (rules §5), or the server's local zone when none is set."""
-    if settings.testing and settings.test_today is not None:
-        return settings.test_today
-    if settings.timezone:
-        return dt.datetime.now(ZoneInfo(settings.timezone)).date()
-    return dt.date.today()
 
 
 def run_config(settings: Settings, *, today: dt.date | None = None, emails: bool = True,
@@ -88,7 +80,6 @@ def send_after_commit(engine: Engine, settings: Settings, result: RunResult) -> 
     """After a run has committed: drain the outbox (this run's emails and any waiting)."""
     if not result.invoice_ids:
         return
-    from .documents.mail import composer  # documents reads today through this module
     try:
         outbox.send_due(engine, settings.smtp_url, settings.mail_from,
                         claim_seconds=settings.mail_claim_seconds,

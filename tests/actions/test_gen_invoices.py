@@ -121,7 +121,7 @@ def test_bad_input_is_a_whmcs_error_and_writes_nothing(setup, engine, data, mess
 def test_today_is_taken_in_the_configured_time_zone(zone):
     from zoneinfo import ZoneInfo
 
-    from geninvoices.runs import today_in
+    from geninvoices.clock import today_in
     before = dt.datetime.now(ZoneInfo(zone)).date()
     today = today_in(Settings(timezone=zone, database_url="sqlite://"))
     assert today in (before, dt.datetime.now(ZoneInfo(zone)).date())

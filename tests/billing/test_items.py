@@ -47,6 +47,10 @@ def later(day: dt.date) -> dict:
     ({"status": "Terminated"}, OFF, False, False, False),
     ({"cycle": "Free Account"}, OFF, False, False, False),
     ({"cycle": "One Time"}, OFF, False, False, False),
+    ({"cycle": " one time"}, OFF, False, False, False),  # any case, trimmed
+    ({"cycle": "OneTime"}, OFF, False, False, False),  # WHMCS's short words
+    ({"cycle": "FREE"}, OFF, False, False, False),
+    ({"cycle": "FreeAccount"}, OFF, False, False, True),  # not a stored spelling: bad data
     ({"cycle": "Weekly"}, OFF, False, False, True),
     ({"amount": M("0.00")}, OFF, False, False, False),
     ({"amount": M("-1.00")}, OFF, False, False, True),

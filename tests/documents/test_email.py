@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from geninvoices import outbox as sender
 from geninvoices.config import Settings
@@ -95,11 +95,43 @@ def test_the_html_part_links_to_the_pdf_when_the_server_signs_links(billed, smtp
 def test_a_document_that_cannot_be_made_leaves_the_text_email(billed, smtp, caplog):
     def broken(invoice_id):
         raise RuntimeError("no fonts today")
-    report = sender.send_due(billed, smtp.url, FROM, compose=broken)
+    report = sender.send_due(billed, smtp.url, FROM, compose=lambda: broken)
     assert len(report.sent) == 1
     [message] = smtp.messages()
     assert set(parts(message)) == {"text/plain"}
     assert "no HTML part or PDF" in caplog.text
+
+
+def test_a_batch_whose_shared_settings_cannot_be_read_goes_out_as_text(billed, smtp, caplog):
+    def unreadable():
+        raise RuntimeError("database away")
+    report = sender.send_due(billed, smtp.url, FROM, compose=unreadable)
+    assert len(report.sent) == 1
+    [message] = smtp.messages()
+    assert set(parts(message)) == {"text/plain"}
+    assert "no HTML parts or PDFs for this batch" in caplog.text
+
+
+def test_settings_currencies_and_tax_rules_are_read_once_per_batch(engine, smtp):
+    from tests.engine.test_mail import queue_many
+    queue_many(engine, 5)
+    with transaction(engine) as conn:
+        b.set_config(conn, EnablePDFInvoices="")  # HTML parts only: no PDF to wait for
+    reads = {"tblconfiguration": 0, "tblcurrencies": 0, "tbltax": 0}
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        for table in reads:
+            if f"FROM {table}" in statement.replace('"', "").replace("`", ""):
+                reads[table] += 1
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = sender.send_due(engine, smtp.url, FROM, limit=3,
+                                 compose=composer(engine, settings()))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(report.sent) == 5
+    assert all("text/html" in parts(m) for m in smtp.messages())
+    assert reads == {"tblconfiguration": 2, "tblcurrencies": 2, "tbltax": 2}  # two batches
 
 
 class Meddler(Renderer):

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from geninvoices import actions
 from geninvoices.actions.registry import Context
+from geninvoices.clock import today_in
 from geninvoices.config import Settings
 from geninvoices.db import transaction
-from geninvoices.runs import today_in
 from tests import builders as b
 from tests.conftest import reset
 

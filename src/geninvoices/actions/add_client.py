@@ -14,10 +14,10 @@ import uuid
 from sqlalchemy import insert
 
 from ..access import utcnow
+from ..clock import today_in
 from ..db import transaction
 from ..errors import BusinessError
 from ..models.whmcs import tblclients
-from ..runs import today_in
 from . import client_fields as cf
 from .params import PhpBool, WholeNumber, parse
 from .registry import Context, action

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, and_, select, update
 
 from ..access import utcnow
+from ..clock import today_in
 from ..db import transaction
 from ..errors import NotFound
 from ..models.whmcs import tblclients, tbldomains, tblhosting, tblhostingaddons, tblinvoices
-from ..runs import today_in
 from .params import ActionParams, WholeNumber, parse
 from .registry import Context, action
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Connection, and_, func, or_, select
@@ -11,37 +9,23 @@ from sqlalchemy import Connection, and_, func, or_, select
 from ..models.whmcs import tblclients
 from . import fields as f
 from .client_fields import STATUSES
-from .params import ActionParams, Text, WholeNumber, parse
+from .params import ActionParams, Text, WholeNumber, direction, order_by, parse
 from .registry import read_action
 
 MAX_LIMIT = 1000
 ORDER_COLUMNS = ("id", "firstname", "lastname", "companyname", "email", "groupid",
                  "datecreated", "status")
+OrderBy = order_by(ORDER_COLUMNS)
+Sorting = direction("ASC", "DESC")
 
 
 class Params(ActionParams):
     limitstart: WholeNumber = 0
     limitnum: WholeNumber = 25
-    sorting: Text = "ASC"
+    sorting: Sorting = "ASC"
     status: Text = ""
     search: Text = ""
-    orderby: Text = "id"
-
-    @field_validator("orderby")
-    @classmethod
-    def _orderby(cls, value: str) -> str:
-        value = value.strip().lower() or "id"
-        if value not in ORDER_COLUMNS:
-            raise PydanticCustomError("orderby", "must be one of " + "|".join(ORDER_COLUMNS))
-        return value
-
-    @field_validator("sorting")
-    @classmethod
-    def _sorting(cls, value: str) -> Literal["asc", "desc"]:
-        value = value.strip().lower() or "asc"
-        if value not in ("asc", "desc"):
-            raise PydanticCustomError("sorting", "must be ASC or DESC")
-        return value
+    orderby: OrderBy = "id"
 
     @field_validator("status")
     @classmethod

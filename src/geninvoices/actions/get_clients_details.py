@@ -6,10 +6,10 @@ import json
 
 from sqlalchemy import Connection, func, select
 
+from ..clock import today_in
 from ..db import transaction
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblclients, tblcurrencies
-from ..runs import today_in
 from . import fields as f
 from .client_fields import EMAIL_KINDS
 from .client_stats import client_stats

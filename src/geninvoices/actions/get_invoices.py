@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import field_validator
-from pydantic_core import PydanticCustomError
 from sqlalchemy import and_, func, select
 
+from ..clock import today_in
 from ..db import transaction
 from ..models.whmcs import tblclients, tblcurrencies, tblinvoices
-from ..runs import today_in
 from . import fields as f
-from .params import ActionParams, Text, WholeNumber, parse
+from .params import ActionParams, Text, WholeNumber, direction, order_by, parse
 from .registry import Context, action
 
 MAX_LIMIT = 1000
 ORDER_COLUMNS = {"id": "id", "invoicenumber": "invoicenum", "date": "date",
                  "duedate": "duedate", "total": "total", "status": "status"}
+OrderBy = order_by(ORDER_COLUMNS)
+Order = direction("asc", "desc")
 
 
 class Params(ActionParams):
@@ -25,24 +23,8 @@ class Params(ActionParams):
     limitnum: WholeNumber = 25
     userid: WholeNumber | None = None
     status: Text = ""
-    orderby: Text = "id"
-    order: Text = "asc"
-
-    @field_validator("orderby")
-    @classmethod
-    def _orderby(cls, value: str) -> str:
-        value = value.strip().lower() or "id"
-        if value not in ORDER_COLUMNS:
-            raise PydanticCustomError("orderby", "must be one of " + "|".join(ORDER_COLUMNS))
-        return value
-
-    @field_validator("order")
-    @classmethod
-    def _order(cls, value: str) -> Literal["asc", "desc"]:
-        value = value.strip().lower() or "asc"
-        if value not in ("asc", "desc"):
-            raise PydanticCustomError("order", "must be asc or desc")
-        return value
+    orderby: OrderBy = "id"
+    order: Order = "asc"
 
 
 def _filters(p: Params, today):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from ..errors import BadParameter
@@ -131,3 +132,29 @@ def blank_is_none(value: object) -> object:
 Amount = Annotated[Decimal, BeforeValidator(amount)]
 Day = Annotated[dt.date, BeforeValidator(day)]
 DateTimeText = Annotated[dt.datetime, BeforeValidator(date_or_datetime)]
+
+
+def order_by(columns: Iterable[str]):
+    """A list's ``orderby``: one of ``columns`` in any case, given back in lower case; blank is
+    ``id``."""
+    names = tuple(columns)
+
+    def check(value: str) -> str:
+        value = value.strip().lower() or "id"
+        if value not in names:
+            raise PydanticCustomError("orderby", "must be one of " + "|".join(names))
+        return value
+    return Annotated[str, BeforeValidator(text), AfterValidator(check)]
+
+
+def direction(asc: str, desc: str):
+    """A list's direction (GetClients' ``sorting``, GetInvoices' ``order``): asc or desc in any
+    case, given back in lower case; blank is asc. ``asc``/``desc`` are the words as the
+    action's documentation spells them, for the error."""
+
+    def check(value: str) -> Literal["asc", "desc"]:
+        value = value.strip().lower() or "asc"
+        if value not in ("asc", "desc"):
+            raise PydanticCustomError("direction", f"must be {asc} or {desc}")
+        return value
+    return Annotated[str, BeforeValidator(text), AfterValidator(check)]

@@ -1,5 +1,5 @@
 """What the service-managing actions share (rules §14): parameter types for statuses and
-cycles, looking rows up (locked for a write), paging a list, and the parts of an update.
+cycles, looking rows up (locked for a write), paging a list, and an update's shape and parts.
 
 WHMCS's status words per table are listed here, once: the engine only needs to know which
 of them it bills (``billing/kinds.py``), the actions need all of them to refuse a typo.
@@ -7,14 +7,18 @@ of them it bills (``billing/kinds.py``), the actions need all of them to refuse 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, select, update
 
 from ..billing import cycles
+from ..billing.kinds import Kind
+from ..billing.reschedule import new_due_date
+from ..db import transaction
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblclients, tblpaymentgateways, tblpromotions
 from .params import ActionParams, Amount, Day, PhpBool, Text, WholeNumber, blank_is_none
@@ -160,3 +164,25 @@ def unset_columns(names: list[str], allowed: dict[str, str]) -> dict:
             raise BusinessError(f"Invalid unset field: {name}")
         values[allowed[name]] = ""
     return values
+
+
+def update_item(engine: Engine, p: ActionParams, *, table: Table, kind: Kind,
+                row_id: int | None, missing: str, unsupported: tuple[str, ...],
+                values: Callable[[Connection], dict], nothing: str | None = None):
+    """What UpdateClientProduct, UpdateClientDomain and UpdateClientAddon do (rules §14.3):
+    the row locked (``missing`` when there is none), unsupported parameters refused, the
+    action's ``values`` (which checks the rows they name), a new ``nextduedate`` moving
+    ``nextinvoicedate`` with it, written with ``updated_at``. Nothing given writes nothing,
+    or is the error ``nothing``. Gives back the row as it was."""
+    with transaction(engine) as conn:
+        row = locked(conn, table, row_id, missing)
+        refuse_unsupported(p, unsupported)
+        changes = values(conn)
+        if p.nextduedate is not None:
+            changes |= new_due_date(conn, kind, row, p.nextduedate)
+        if not changes and nothing is not None:
+            raise BusinessError(nothing)
+        if changes:
+            changes["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            conn.execute(update(table).where(table.c.id == row.id).values(changes))
+    return row

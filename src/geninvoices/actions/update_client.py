@@ -7,10 +7,10 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import Connection, func, select, update
 
 from ..access import utcnow
+from ..clock import today_in
 from ..db import transaction
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblclients
-from ..runs import today_in
 from . import client_fields as cf
 from .params import PhpBool, Text, WholeNumber, parse
 from .registry import Context, action

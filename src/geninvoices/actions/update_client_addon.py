@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select
 
 from ..billing.kinds import ADDON
-from ..billing.reschedule import new_due_date
-from ..db import transaction
-from ..errors import BusinessError, NotFound
+from ..errors import NotFound
 from ..models.whmcs import tbladdons, tblhostingaddons
 from .params import ActionParams, WholeNumber, parse
 from .registry import Context, action
@@ -23,8 +19,7 @@ from .services import (
     OptText,
     ServiceStatus,
     given,
-    locked,
-    refuse_unsupported,
+    update_item,
 )
 
 COLUMNS = {"status": "status", "terminationDate": "termination_date", "addonid": "addonid",
@@ -46,21 +41,17 @@ class Params(ActionParams):
     autorecalc: OptBool = None
 
 
+def _values(conn: Connection, p: Params) -> dict:
+    if p.addonid and conn.execute(select(tbladdons.c.id).where(
+            tbladdons.c.id == p.addonid)).first() is None:
+        raise NotFound("Product Addon ID Not Found")
+    return given(p, COLUMNS)
+
+
 @action("UpdateClientAddon")
 def update_client_addon(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
-    with transaction(ctx.engine) as conn:
-        row = locked(conn, tblhostingaddons, p.id, "Addon ID Not Found")
-        refuse_unsupported(p, ("autorecalc",))
-        if p.addonid and conn.execute(select(tbladdons.c.id).where(
-                tbladdons.c.id == p.addonid)).first() is None:
-            raise NotFound("Product Addon ID Not Found")
-        values = given(p, COLUMNS)
-        if p.nextduedate is not None:
-            values |= new_due_date(conn, ADDON, row, p.nextduedate)
-        if not values:
-            raise BusinessError("Nothing to Update")
-        values["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        t = tblhostingaddons
-        conn.execute(update(t).where(t.c.id == row.id).values(values))
+    row = update_item(ctx.engine, p, table=tblhostingaddons, kind=ADDON, row_id=p.id,
+                      missing="Addon ID Not Found", unsupported=("autorecalc",),
+                      values=lambda conn: _values(conn, p), nothing="Nothing to Update")
     return {"id": str(row.id)}

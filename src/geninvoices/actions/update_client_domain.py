@@ -8,17 +8,14 @@ refused, and ``ns1`` to ``ns5`` are only read with it, as in WHMCS.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import update
+from sqlalchemy import Connection
 
 from ..billing.cycles import MAX_DOMAIN_YEARS
 from ..billing.kinds import DOMAIN
-from ..billing.reschedule import new_due_date
-from ..db import transaction
 from ..models.whmcs import tbldomains
 from .params import ActionParams, WholeNumber, blank_is_none, parse, whole_number
 from .registry import Context, action
@@ -31,9 +28,8 @@ from .services import (
     OptId,
     OptText,
     given,
-    locked,
-    refuse_unsupported,
     require_promotion,
+    update_item,
 )
 
 COLUMNS = {
@@ -83,7 +79,8 @@ class Params(ActionParams):
     updatens: OptBool = None
 
 
-def _values(p: Params) -> dict:
+def _values(conn: Connection, p: Params) -> dict:
+    require_promotion(conn, p.promoid)
     values = given(p, COLUMNS)
     values |= {flag: int(getattr(p, flag)) for flag in FLAGS if getattr(p, flag) is not None}
     return values
@@ -92,14 +89,7 @@ def _values(p: Params) -> dict:
 @action("UpdateClientDomain")
 def update_client_domain(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
-    with transaction(ctx.engine) as conn:
-        row = locked(conn, tbldomains, p.domainid, "Domain ID Not Found")
-        refuse_unsupported(p, UNSUPPORTED)
-        require_promotion(conn, p.promoid)
-        values = _values(p)
-        if p.nextduedate is not None:
-            values |= new_due_date(conn, DOMAIN, row, p.nextduedate)
-        if values:
-            values["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            conn.execute(update(tbldomains).where(tbldomains.c.id == row.id).values(values))
+    row = update_item(ctx.engine, p, table=tbldomains, kind=DOMAIN, row_id=p.domainid,
+                      missing="Domain ID Not Found", unsupported=UNSUPPORTED,
+                      values=lambda conn: _values(conn, p))
     return {"domainid": str(row.id)}

@@ -8,13 +8,9 @@ integrators and by the issue) takes WHMCS's cycle names. A new ``nextduedate`` m
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import update
+from sqlalchemy import Connection
 
 from ..billing.kinds import SERVICE
-from ..billing.reschedule import new_due_date
-from ..db import transaction
 from ..errors import NotFound
 from ..models.whmcs import tblhosting, tblproducts
 from .params import ActionParams, WholeNumber, parse
@@ -30,10 +26,9 @@ from .services import (
     ServiceStatus,
     Words,
     given,
-    locked,
-    refuse_unsupported,
     require_promotion,
     unset_columns,
+    update_item,
 )
 
 # parameter -> tblhosting column, for those written as given
@@ -90,20 +85,18 @@ class Params(ActionParams):
     configoptions: OptText = None
 
 
+def _values(conn: Connection, p: Params) -> dict:
+    if p.pid and conn.execute(tblproducts.select().where(
+            tblproducts.c.id == p.pid)).first() is None:
+        raise NotFound("Product ID Not Found")
+    require_promotion(conn, p.promoid)
+    return given(p, COLUMNS) | unset_columns(p.unset or [], UNSET)
+
+
 @action("UpdateClientProduct")
 def update_client_product(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
-    with transaction(ctx.engine) as conn:
-        row = locked(conn, tblhosting, p.serviceid, "Service ID Not Found")
-        refuse_unsupported(p, UNSUPPORTED)
-        if p.pid and conn.execute(tblproducts.select().where(
-                tblproducts.c.id == p.pid)).first() is None:
-            raise NotFound("Product ID Not Found")
-        require_promotion(conn, p.promoid)
-        values = given(p, COLUMNS) | unset_columns(p.unset or [], UNSET)
-        if p.nextduedate is not None:
-            values |= new_due_date(conn, SERVICE, row, p.nextduedate)
-        if values:
-            values["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            conn.execute(update(tblhosting).where(tblhosting.c.id == row.id).values(values))
+    row = update_item(ctx.engine, p, table=tblhosting, kind=SERVICE, row_id=p.serviceid,
+                      missing="Service ID Not Found", unsupported=UNSUPPORTED,
+                      values=lambda conn: _values(conn, p))
     return {"serviceid": str(row.id)}

@@ -21,11 +21,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import errors
+from ..clock import today_in
 from ..db import transaction, translate
 from ..documents import links
 from ..documents.model import load_document
 from ..documents.render import Renderer
-from ..runs import today_in
 from . import observe
 from .auth import client_address
 from .frontdoor import FrontDoor, Reply

@@ -19,11 +19,13 @@ CYCLE_MONTHS = {"Monthly": 1, "Quarterly": 3, "Semi-Annually": 6, "Annually": 12
 MAX_DOMAIN_YEARS = 10
 # The cycles WHMCS stores for what it bills once or never (rules §5.1): valid, not recurring.
 ONE_OFF_CYCLES = ("Free Account", "One Time")
+# WHMCS's short words for them (AddOrder's `onetime` and `free`), in any case (rules §5.1)
+ONE_OFF_SHORT = {"onetime": "One Time", "free": "Free Account"}
 CYCLE_NAMES = (*CYCLE_MONTHS, *ONE_OFF_CYCLES)
 # how callers of WHMCS's API may spell them: any case, without spaces or hyphens
 # (AddOrder's `semiannually`, `onetime`), and WHMCS's short `free` (rules §14)
 _SPELLINGS = {name.lower().replace("-", "").replace(" ", ""): name for name in CYCLE_NAMES}
-_SPELLINGS["free"] = "Free Account"
+_SPELLINGS.update(ONE_OFF_SHORT)
 
 
 class UnknownCycle(ValueError):

@@ -25,8 +25,10 @@ from .options import BillingOptions
 if TYPE_CHECKING:
     from .items import Item
 
-# Cycles WHMCS never invoices again after the first order (rules §5.1)
-NEVER_CYCLES = frozenset({"free account", "one time", "onetime", "free"})
+# Cycles WHMCS never invoices again after the first order (rules §5.1): the one-off cycles
+# as stored or in their short words, in any case (lower-cased here)
+NEVER_CYCLES = frozenset({name.lower() for name in cycles.ONE_OFF_CYCLES}
+                         | set(cycles.ONE_OFF_SHORT))
 # The service statuses under which an addon is never billed (rules §5.1)
 PARENT_GONE = frozenset({"Cancelled", "Terminated"})
 EARLIEST = dt.date(1000, 1, 1)  # below it: NULL or WHMCS's zero date, i.e. unset

@@ -61,7 +61,12 @@ class BillingOptions:
 
 
 def load_options(conn: Connection) -> BillingOptions:
-    config = dict(conn.execute(select(tblconfiguration.c.setting, tblconfiguration.c.value)).all())
+    return options_of(dict(conn.execute(
+        select(tblconfiguration.c.setting, tblconfiguration.c.value)).all()))
+
+
+def options_of(config: dict[str, str]) -> BillingOptions:
+    """The options that WHMCS's settings (``tblconfiguration``, setting -> value) make."""
     cycle_leads = {cycle: days for cycle, key in CYCLE_LEAD_KEYS.items()
                    if (days := _days(config.get(key))) is not None}
     lead_days = _days(config.get("CreateInvoiceDaysBefore"))

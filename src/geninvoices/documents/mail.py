@@ -1,6 +1,8 @@
 """The Invoice Created email's HTML part and PDF (rules §15), made by the sender after commit.
 
-``composer`` gives the outbox a function from a queued email to its extra parts. Each call
+``composer`` gives the outbox a function it calls once per batch of emails: it reads what
+the batch's documents share (WHMCS's settings, the currencies, the tax rules: ``HouseSettings``)
+and gives back the function from a queued email to its extra parts. Each of those calls
 reads the invoice as it stands in one short read transaction and renders after it has ended,
 so no database lock is held while a PDF is made or a message is sent. The PDF is attached
 unless `EnablePDFInvoices` is set and off (WHMCS's "Enable PDF Invoices"; absent means on).
@@ -15,14 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from ..billing.options import is_on
+from ..clock import today_in
 from ..config import Settings
 from ..db import transaction
-from ..models.whmcs import tblconfiguration
 from . import links
-from .model import load_document
+from .model import HouseSettings, load_document, load_house_settings
 from .render import Renderer
 
 log = logging.getLogger("geninvoices.mail")
@@ -35,30 +37,33 @@ class Extra:
     filename: str
 
 
-def _settings(conn) -> dict[str, str]:
-    c = tblconfiguration.c
-    return dict(conn.execute(select(c.setting, c.value).where(
-        c.setting.in_(("EnablePDFInvoices", "SystemURL")))).all())
+Compose = Callable[[int], Extra | None]
 
 
 def composer(engine: Engine, settings: Settings,
-             renderer: Renderer | None = None) -> Callable[[int], Extra | None]:
+             renderer: Renderer | None = None) -> Callable[[], Compose]:
     renderer = renderer or Renderer(settings.templates_dir)
-    from ..runs import today_in  # runs imports the mail sender, which imports this
 
-    def compose(invoice_id: int) -> Extra | None:
+    def for_batch() -> Compose:
         with transaction(engine, write=False) as conn:
-            doc = load_document(conn, invoice_id, today_in(settings))
-            config = _settings(conn)
-        if doc is None:
-            return None
-        attach = "EnablePDFInvoices" not in config or is_on(config["EnablePDFInvoices"])
-        link = ""
-        base = (config.get("SystemURL") or "").strip()
-        if settings.invoice_link_secret and base.startswith(("http://", "https://")):
-            query = links.sign(settings.invoice_link_secret, invoice_id, int(time.time()),
-                               settings.invoice_link_seconds)
-            link = links.link(base, invoice_id, query)
-        return Extra(renderer.email_html(doc, link=link, attached=attach),
-                     renderer.pdf(doc) if attach else None, f"Invoice-{doc.number}.pdf")
-    return compose
+            house = load_house_settings(conn)
+        return lambda invoice_id: _compose(engine, settings, renderer, house, invoice_id)
+    return for_batch
+
+
+def _compose(engine: Engine, settings: Settings, renderer: Renderer, house: HouseSettings,
+             invoice_id: int) -> Extra | None:
+    with transaction(engine, write=False) as conn:
+        doc = load_document(conn, invoice_id, today_in(settings), house)
+    if doc is None:
+        return None
+    config = house.config
+    attach = "EnablePDFInvoices" not in config or is_on(config["EnablePDFInvoices"])
+    link = ""
+    base = (config.get("SystemURL") or "").strip()
+    if settings.invoice_link_secret and base.startswith(("http://", "https://")):
+        query = links.sign(settings.invoice_link_secret, invoice_id, int(time.time()),
+                           settings.invoice_link_seconds)
+        link = links.link(base, invoice_id, query)
+    return Extra(renderer.email_html(doc, link=link, attached=attach),
+                 renderer.pdf(doc) if attach else None, f"Invoice-{doc.number}.pdf")

@@ -2,7 +2,9 @@
 
 ``load_document`` gathers the facts (``billing/readback.py:load_invoice``, the client, the
 currency, the tax rules' names, the company's settings) into plain values; the templates only
-lay them out. Nothing here renders, so the read ends before any slow rendering starts.
+lay them out. Nothing here renders, so the read ends before any slow rendering starts. What
+every invoice's document shares (``HouseSettings``: WHMCS's settings, the currencies, the tax
+rules) may be read once for many documents, as the email sender does per batch.
 """
 
 from __future__ import annotations
@@ -15,15 +17,31 @@ from sqlalchemy import Connection, select
 
 from ..billing.describe import format_date
 from ..billing.mail import Currency
-from ..billing.options import BillingOptions, load_options
+from ..billing.options import BillingOptions, options_of
 from ..billing.readback import InvoiceFacts, load_invoice
 from ..billing.run import load_currencies, load_tax_rules
-from ..billing.tax import pick_rule
+from ..billing.tax import TaxRule, pick_rule
 from ..models.whmcs import tblclients, tblconfiguration
 
-# WHMCS's own settings (General Settings, rules §15); TaxID is ours: WHMCS keeps no setting
-# for the company's own tax number, which operators otherwise write into the pay-to text.
-COMPANY_SETTINGS = ("CompanyName", "InvoicePayTo", "LogoURL", "TaxID")
+
+@dataclass(frozen=True)
+class HouseSettings:
+    """What the documents of every invoice share, read together: WHMCS's settings
+    (``tblconfiguration``, setting -> value), the options they make, the currencies and the
+    tax rules."""
+    config: dict[str, str]
+    options: BillingOptions
+    currencies: dict[int, Currency]
+    default_currency: Currency
+    tax_rules: list[TaxRule]
+
+
+def load_house_settings(conn: Connection) -> HouseSettings:
+    c = tblconfiguration.c
+    config = dict(conn.execute(select(c.setting, c.value)).all())
+    currencies, default = load_currencies(conn)
+    return HouseSettings(config, options_of(config), currencies, default,
+                         load_tax_rules(conn))
 
 
 @dataclass(frozen=True)
@@ -90,23 +108,24 @@ class InvoiceDocument:
     payments: list[Payment]
 
 
-def load_document(conn: Connection, invoice_id: int, today: dt.date) -> InvoiceDocument | None:
+def load_document(conn: Connection, invoice_id: int, today: dt.date,
+                  house: HouseSettings | None = None) -> InvoiceDocument | None:
+    """The invoice's document; ``house`` when the caller has read it already, else read
+    here."""
     facts = load_invoice(conn, invoice_id)
     if facts is None:
         return None
-    settings = dict(conn.execute(select(tblconfiguration.c.setting, tblconfiguration.c.value)
-                                 .where(tblconfiguration.c.setting.in_(COMPANY_SETTINGS))).all())
+    if house is None:
+        house = load_house_settings(conn)
     client = conn.execute(select(tblclients).where(
         tblclients.c.id == facts.invoice.userid)).first()
-    currencies, default = load_currencies(conn)
-    currency = currencies.get(client.currency if client else 0, default)
-    names = _tax_names(conn, client)
-    return _document(facts, settings, client, currency, names, load_options(conn), today)
+    currency = house.currencies.get(client.currency if client else 0, house.default_currency)
+    names = _tax_names(house.tax_rules, client)
+    return _document(facts, house.config, client, currency, names, house.options, today)
 
 
-def _tax_names(conn: Connection, client) -> tuple[str, str]:
+def _tax_names(rules: list[TaxRule], client) -> tuple[str, str]:
     """The names of the tax rules that apply to the client (rules §5.4), level 1 and 2."""
-    rules = load_tax_rules(conn)
     country, state = (client.country, client.state) if client else ("", "")
     picked = [pick_rule(rules, level, country, state) for level in (1, 2)]
     return tuple(rule.name if rule and rule.name else "Tax" for rule in picked)
@@ -155,6 +174,9 @@ def _taxes(inv, names: tuple[str, str], show) -> list[Tax]:
 
 
 def _company(settings: dict) -> Company:
+    # WHMCS's own settings (General Settings, rules §15); TaxID is ours: WHMCS keeps no
+    # setting for the company's own tax number, which operators otherwise write into the
+    # pay-to text.
     return Company(name=settings.get("CompanyName") or "",
                    pay_to=[line for line in (settings.get("InvoicePayTo") or "").splitlines()
                            if line.strip()],

@@ -20,6 +20,7 @@ comes back as ``None`` and goes the ordinary way, on the front door's other thre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -50,29 +51,27 @@ class ReadBatches:
         self.lock = threading.Lock()
 
     async def answer(self, params: dict, address: str):
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
+        future = asyncio.get_running_loop().create_future()
         with self.lock:
             self.pending.append((params, address, future))
             start = self.draining < self.most
             if start:
                 self.draining += 1
         if start:
-            self.threads.submit(self._drain, loop)
+            self.threads.submit(self._drain)
         return await future
 
     def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
 
-    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _drain(self) -> None:
         while True:
             with self.lock:
                 batch, self.pending = self.pending, []
                 if not batch:
                     self.draining -= 1
                     return
-            answers = self._answer_batch(batch)
-            loop.call_soon_threadsafe(_deliver, answers)
+            _deliver(self._answer_batch(batch))
 
     def _answer_batch(self, batch: list[Call]) -> list[tuple[asyncio.Future, object]]:
         answers: list[tuple[asyncio.Future, object]] = []
@@ -87,7 +86,17 @@ class ReadBatches:
 
 
 def _deliver(answers: list[tuple[asyncio.Future, object]]) -> None:
+    """Each answer to its caller's event loop: one wake-up per loop (a worker has one; tests
+    may run one per call, and a loop that has closed meanwhile has no caller left)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list] = {}
+    for future, reply in answers:
+        by_loop.setdefault(future.get_loop(), []).append((future, reply))
+    for loop, theirs in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # "Event loop is closed"
+            loop.call_soon_threadsafe(_set_results, theirs)
+
+
+def _set_results(answers: list[tuple[asyncio.Future, object]]) -> None:
     for future, reply in answers:
         if not future.done():  # a caller that left has its future cancelled
             future.set_result(reply)
-

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from passlib.context import CryptContext
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
+from .db import Prepared
 from .errors import BusinessError, NotFound
 from .models import own, whmcs
 
@@ -247,7 +248,7 @@ def _gate_statement(per_identifier: bool):
                   ranges.scalar_subquery())
 
 
-_GATE = {True: _gate_statement(True), False: _gate_statement(False)}
+_GATE = {True: Prepared(_gate_statement(True)), False: Prepared(_gate_statement(False))}
 
 
 FAILURE_KEY_LENGTH = own.auth_failures.c.identifier.type.length
@@ -270,7 +271,7 @@ def gate(conn: Connection, address: str, identifier: str | None,
     params = {"address": address, "since": utcnow() - dt.timedelta(seconds=window_seconds)}
     if identifier is not None:
         params["identifier"] = failure_key(identifier)
-    row = conn.execute(_GATE[identifier is not None], params).one()
+    (row,) = _GATE[identifier is not None].rows(conn, params)
     allowed = bool(row[0]) or (bool(row[2]) and in_allowed_range(conn, address))
     return allowed, int(row[1])
 

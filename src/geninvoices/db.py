@@ -120,3 +120,49 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Connection]:
         if translated is error:
             raise
         raise translated from error
+
+
+class Prepared:
+    """A SELECT compiled once per dialect and run on the driver's own cursor, for the reads the
+    front door makes on every call (the allow-list/lockout gate, GetConfigurationValue): there
+    SQLAlchemy's execution machinery costs several times the query itself (benchmarks/README.md,
+    "api_php.sh"). Parameters pass through the statement's bind processors, as SQLAlchemy
+    would send them; rows come back as the driver gives them, so use it only for values every
+    driver returns as they are (counts, text). A driver error is raised as SQLAlchemy raises
+    it, invalidating a connection that was lost, so ``transaction`` translates it as usual."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled: dict[tuple[str, str], tuple] = {}
+
+    def rows(self, conn: Connection, params: dict) -> list[tuple]:
+        dialect = conn.dialect
+        compiled, sql, order, processors = (self._compiled.get((dialect.name, dialect.driver))
+                                            or self._compile(dialect))
+        values = compiled.construct_params(params)  # with the statement's own literals
+        for name, process in processors.items():
+            values[name] = process(values[name])
+        arguments = tuple(values[name] for name in order) if order is not None else values
+        fairy = conn.connection
+        cursor = fairy.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, arguments)
+            return list(cursor.fetchall())
+        except dialect.loaded_dbapi.Error as error:
+            lost = dialect.is_disconnect(error, fairy.dbapi_connection, cursor)
+            if lost:
+                conn.invalidate()
+            raise exc.DBAPIError.instance(sql, arguments, error, dialect.loaded_dbapi.Error,
+                                          connection_invalidated=lost,
+                                          dialect=dialect) from error
+        finally:
+            with contextlib.suppress(Exception):
+                cursor.close()
+
+    def _compile(self, dialect) -> tuple:
+        compiled = self.statement.compile(dialect=dialect)
+        order = list(compiled.positiontup) if compiled.positional else None
+        processors = {name: fn for name, fn in compiled._bind_processors.items() if fn}
+        entry = (compiled, str(compiled), order, processors)
+        self._compiled[(dialect.name, dialect.driver)] = entry
+        return entry

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, select
 
+from ..db import Prepared
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblconfiguration
 from .params import ActionParams, Text, parse
 from .registry import read_action
 
-_VALUE = select(tblconfiguration.c.value).where(tblconfiguration.c.setting == bindparam("s"))
+# on every call of the most frequent read: straight to the driver (db.Prepared)
+_VALUE = Prepared(select(tblconfiguration.c.value)
+                  .where(tblconfiguration.c.setting == bindparam("s")))
 
 
 class Params(ActionParams):
@@ -21,7 +24,8 @@ def get_configuration_value(conn: Connection, raw: dict) -> dict:
     setting = parse(Params, raw).setting.strip()
     if not setting:
         raise BusinessError("Parameter setting is required")
-    value = conn.execute(_VALUE, {"s": setting}).scalar()
+    found = _VALUE.rows(conn, {"s": setting})
+    value = found[0][0] if found else None
     if value is None:
         raise NotFound(f"Invalid setting: {setting}")
     return {"setting": setting, "value": value}

@@ -18,11 +18,26 @@ from .api import health
 from .api.documents import invoice_routes
 from .api.frontdoor import POOL_SIZE, FrontDoor
 from .api.phpform import Limits
-from .api.routes import api_php_route, router
+from .api.routes import API_PATH, answer_api_php, api_php_route, router
 from .config import Settings
 from .db import make_engine
 from .documents.render import Renderer
 from .mailer import Sender
+
+
+class GenInvoicesApp(FastAPI):
+    """The app, with ``/includes/api.php`` answered straight from the top: past Starlette's
+    middleware and router, which every other path goes through. That route is a plain ASGI
+    endpoint that catches its own errors (routes.api_php); other methods on it go the
+    ordinary way, to the route's 405."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (scope["type"] == "http" and scope["path"] == API_PATH
+                and scope["method"] in ("GET", "POST")):
+            scope["app"] = self
+            await answer_api_php(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -53,7 +68,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if engine is None:
             app.state.front_door.engine.dispose()
 
-    app = FastAPI(title="geninvoices", lifespan=lifespan, docs_url=None, redoc_url=None,
+    app = GenInvoicesApp(title="geninvoices", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
     app.state.limits = Limits(settings.max_params, settings.max_array_elements,
                               settings.max_key_depth)

@@ -7,6 +7,7 @@ a body, which can carry secrets.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from fastapi import APIRouter
@@ -21,21 +22,69 @@ from .frontdoor import FrontDoor, Reply
 router = APIRouter()
 
 
-async def api_php(scope, receive, send) -> None:
-    """The endpoint as a plain ASGI app: it uses none of FastAPI's request, dependency and
-    response machinery, which costs time on every call (benchmarks/README.md)."""
-    started = time.perf_counter()
-    request = Request(scope, receive)
-    front: FrontDoor = scope["app"].state.front_door
-    address = client_address(request.client.host if request.client else None,
-                             request.headers.getlist("x-forwarded-for"), front.auth.trusted)
-    reply = await _answer(request, front, address)
-    observe.record(reply, request.method, address, time.perf_counter() - started)
-    body = reply.body.encode("utf-8")
-    await send({"type": "http.response.start", "status": reply.status,
+API_PATH = "/includes/api.php"
+logger = logging.getLogger("geninvoices.api")
+
+
+async def answer_api_php(scope, receive, send) -> None:
+    """The endpoint as a plain ASGI app: it uses none of Starlette's request and response
+    machinery, which costs time on every call (benchmarks/README.md). The app calls it before
+    any middleware (app.GenInvoicesApp), so it answers an error it did not expect itself, as
+    Starlette's outermost middleware would: 500, logged with its traceback."""
+    try:
+        reply = await _reply(scope, receive)
+        status, kind, body = reply.status, reply.content_type, reply.body.encode("utf-8")
+    except Exception:  # noqa: BLE001 - a bug must not leave the client without an answer
+        logger.exception("unexpected error answering %s", API_PATH)
+        status, kind, body = 500, "text/plain; charset=utf-8", b"Internal Server Error"
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-length", str(len(body)).encode("ascii")),
-                            (b"content-type", reply.content_type.encode("ascii"))]})
+                            (b"content-type", kind.encode("ascii"))]})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _reply(scope, receive) -> Reply:
+    started = time.perf_counter()
+    call = Call(scope, receive)
+    front: FrontDoor = scope["app"].state.front_door
+    peer = scope.get("client")
+    address = client_address(peer[0] if peer else None, call.headers("x-forwarded-for"),
+                             front.auth.trusted)
+    reply = await _answer(call, front, address)
+    observe.record(reply, scope["method"], address, time.perf_counter() - started)
+    return reply
+
+
+class Call:
+    """One request's scope and receive, with its headers read as Starlette reads them (names
+    lower-case, values latin-1)."""
+
+    def __init__(self, scope, receive):
+        self.scope, self.receive = scope, receive
+
+    def headers(self, name: str) -> list[str]:
+        key = name.encode("latin-1")
+        return [value.decode("latin-1") for k, value in self.scope["headers"] if k == key]
+
+    def header(self, name: str) -> str:
+        found = self.headers(name)
+        return found[0] if found else ""
+
+    async def chunks(self):
+        """The body as it arrives; a client that leaves before its end raises."""
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            yield message.get("body", b"")
+            if not message.get("more_body", False):
+                return
+
+    def request(self, body: bytes) -> Request:
+        """A Starlette request over the body already read (multipart parsing needs one)."""
+        request = Request(self.scope, self.receive)
+        request._body = body
+        return request
 
 
 class _Asgi:
@@ -49,29 +98,29 @@ class _Asgi:
 
 def api_php_route() -> Route:
     """The route itself: added to the app as it is (``include_router`` would rebuild it)."""
-    route = Route("/includes/api.php", _Asgi(api_php), methods=["GET", "POST"])
+    route = Route(API_PATH, _Asgi(answer_api_php), methods=["GET", "POST"])
     route.methods = {"GET", "POST"}  # Starlette adds HEAD to GET; it never was an API call
     return route
 
 
-async def _answer(request: Request, front: FrontDoor, address: str) -> Reply:
-    limits = request.app.state.limits
+async def _answer(call: Call, front: FrontDoor, address: str) -> Reply:
+    limits = call.scope["app"].state.limits
     query: dict = {}
-    raw_query, received = request.scope["query_string"], []
+    raw_query, received = call.scope["query_string"], []
     try:
         query = phpform.build(phpform.parse_urlencoded(raw_query, limits), limits)
-        body = await _read_body(request, front.settings, received)
-        params = phpform.overlay(query, await _body_params(request, body, limits))
+        body = await _read_body(call, front.settings, received)
+        params = phpform.overlay(query, await _body_params(call, body, limits))
     except GenInvoicesError as error:
         sniffed = phpform.sniff_responsetype(raw_query, b"".join(received))
         return front.reject({**query, **sniffed}, error)
     return await front.answer(params, address)
 
 
-async def _read_body(request: Request, settings, chunks: list[bytes]) -> bytes:
+async def _read_body(call: Call, settings, chunks: list[bytes]) -> bytes:
     """The body within its limits, gathered into ``chunks`` (read so far, if refused)."""
     limit = settings.max_body_bytes
-    declared = request.headers.get("content-length", "")
+    declared = call.header("content-length")
     # ASCII digits only: "²" is a digit to str.isdigit() and no number to int()
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise RequestTooLarge(f"body over {limit} bytes")
@@ -79,7 +128,7 @@ async def _read_body(request: Request, settings, chunks: list[bytes]) -> bytes:
 
     async def read() -> None:
         nonlocal size
-        async for chunk in request.stream():
+        async for chunk in call.chunks():
             size += len(chunk)
             if size > limit:
                 raise RequestTooLarge(f"body over {limit} bytes")
@@ -92,21 +141,19 @@ async def _read_body(request: Request, settings, chunks: list[bytes]) -> bytes:
             f"body not received within {settings.read_timeout_seconds:g} seconds") from None
     except ClientDisconnect:  # nobody is left to answer; the access line says enough
         raise RequestError("Invalid request: the client left before the body ended") from None
-    body = b"".join(chunks)
-    request._body = body  # so request.form() can parse multipart from memory
-    return body
+    return b"".join(chunks)
 
 
-async def _body_params(request: Request, body: bytes, limits: phpform.Limits) -> dict:
+async def _body_params(call: Call, body: bytes, limits: phpform.Limits) -> dict:
     if not body:
         return {}
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = call.header("content-type").split(";")[0].strip().lower()
     if kind == "application/x-www-form-urlencoded":
         return phpform.build(phpform.parse_urlencoded(body, limits), limits)
     if kind == "application/json":
         return phpform.from_json(body, limits)
     if kind == "multipart/form-data":
-        return phpform.build(await _multipart_pairs(request, limits), limits)
+        return phpform.build(await _multipart_pairs(call.request(body), limits), limits)
     return {}  # any other body is ignored, as PHP ignores it
 
 

@@ -32,6 +32,16 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.body = "$form"
 LUA
 
+# cpu_ticks <pid>: user + system clock ticks of the process and its children, alive
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$1" $(pgrep -P "$1"); do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat") ))
+  done
+  echo "$total"
+}
+
 # load <name> <port>: check one answer, run wrk, keep its output in $dir/<name>.txt
 load() {
   local url="http://127.0.0.1:$2/includes/api.php"
@@ -50,7 +60,12 @@ load() {
   local cmd="wrk -t1 -c16 -d${seconds}s --latency -s $dir/post.lua $url"
   echo "command: $cmd"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  local before; before=$(cpu_ticks "$server")
   $cmd | tee "$dir/$1.txt"
+  # the server's CPU (every worker's) per 1,000 requests: what the load average cannot blur
+  awk -v t=$(( $(cpu_ticks "$server") - before )) -v hz="$(getconf CLK_TCK)" \
+    '/requests in/ {printf "server CPU per 1,000 requests: %.0f ms\n", t / hz * 1000000 / $1}' \
+    "$dir/$1.txt" | tee -a "$dir/$1.txt"
   kill "$server"; wait "$server" 2>/dev/null || true; server=
 }
 

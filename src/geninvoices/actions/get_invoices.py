@@ -57,7 +57,7 @@ def invoice_row(r) -> dict:
     }
 
 
-def _default_currency(name: str):
+def default_currency(name: str):
     """One field of the default currency (the first ``default`` = 1 row), or NULL."""
     cur = tblcurrencies
     return (select(cur.c[name]).where(cur.c.default == 1).order_by(cur.c.id).limit(1)
@@ -72,7 +72,7 @@ def _page_query(p: Params, where):
     page = (select(inv.c.id).where(where).order_by(*ordering)
             .limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart).subquery())
     # rules §5.3: the client's currency; 0 or one that names no row means the default
-    currency = [func.coalesce(cur.c[name], _default_currency(name)).label(name)
+    currency = [func.coalesce(cur.c[name], default_currency(name)).label(name)
                 for name in ("code", "prefix", "suffix")]
     return (select(inv, c.c.firstname, c.c.lastname, c.c.companyname, *currency)
             .select_from(page.join(inv, inv.c.id == page.c.id)

@@ -23,7 +23,7 @@ from ..models.whmcs import (
     tblproducts,
 )
 from . import fields as f
-from .get_invoices import _default_currency
+from .get_invoices import default_currency
 from .params import ActionParams, Text, WholeNumber, parse
 from .registry import read_action
 
@@ -57,8 +57,8 @@ def _filters(p: Params):
 
 def _page(conn: Connection, p: Params):
     o, c, cur, inv = tblorders, tblclients, tblcurrencies, tblinvoices
-    prefix = func.coalesce(cur.c.prefix, _default_currency("prefix"))
-    suffix = func.coalesce(cur.c.suffix, _default_currency("suffix"))
+    prefix = func.coalesce(cur.c.prefix, default_currency("prefix"))
+    suffix = func.coalesce(cur.c.suffix, default_currency("suffix"))
     query = (select(o, c.c.firstname, c.c.lastname, prefix.label("currencyprefix"),
                     suffix.label("currencysuffix"), inv.c.status.label("paymentstatus"))
              .select_from(o.outerjoin(c, c.c.id == o.c.userid)

@@ -69,8 +69,10 @@ def update_client(ctx: Context, raw: dict) -> dict:
     with transaction(ctx.engine) as conn:
         client = _locked_client(conn, p)
         row = cf.changed_columns(p)
-        if p.email is not None and cf.email_taken(conn, p.email, other_than=client.id):
-            raise BusinessError(DUPLICATE)
+        if p.email is not None:
+            cf.lock_emails(conn)
+            if cf.email_taken(conn, p.email, other_than=client.id):
+                raise BusinessError(DUPLICATE)
         if p.currency is not None:
             row["currency"] = cf.currency_id(conn, p.currency)
         if p.email_preferences is not None:

@@ -164,8 +164,24 @@ def test_details_by_id_or_email(engine, people):
         "fullname": "Grace Hopper", "email": "grace@navy.example", "status": "Active",
         "credit": "0.00", "currency": client["currency"], "currency_code": "USD",
         "taxexempt": False, "lastlogin": "No Login Logged", "countrycode": "GB"}
+    assert (client["countryname"], client["phonecc"], client["customfields"]) == (
+        "United Kingdom", "44", [])  # as the 8.x example writes them
     assert by_id["firstname"] == "Grace"  # the deprecated top-level copy WHMCS still answers
     assert "password" not in client and "stats" not in by_id
+
+
+@pytest.mark.parametrize("code, name, calling", [
+    ("US", "United States", "1"), ("de", "Germany", "49"), ("AQ", "Antarctica", ""),
+    ("ZZ", "", ""), ("", "", ""),
+])
+def test_details_name_the_country_and_its_calling_code(engine, code, name, calling):
+    with transaction(engine) as conn:
+        client = b.make_client(conn, currency=b.make_currency(conn), country=code)
+    api = Api(engine)
+    found = api.json("GetClientsDetails", clientid=str(client))["client"]
+    assert (found["countrycode"], found["countryname"], found["phonecc"]) == (code, name, calling)
+    xml = api.post("GetClientsDetails", clientid=str(client), responsetype="xml").text
+    assert f"<countryname>{name}</countryname>" in xml or (not name and "<countryname" in xml)
 
 
 @pytest.mark.parametrize("params, message", [

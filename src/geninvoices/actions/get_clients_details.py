@@ -13,6 +13,7 @@ from ..runs import today_in
 from . import fields as f
 from .client_fields import EMAIL_KINDS
 from .client_stats import client_stats
+from .countries import country
 from .params import ActionParams, PhpBool, Text, WholeNumber, parse
 from .registry import Context, action
 
@@ -78,6 +79,7 @@ def client_block(r, currency) -> dict:
         "fullname": f"{r.firstname or ''} {r.lastname or ''}".strip(),
         "fullstate": r.state or "", "statecode": r.state or "",
         "countrycode": r.country or "", "country": r.country or "",
+        "countryname": country(r.country).name, "phonecc": country(r.country).calling_code,
         "email_preferences": _preferences(r.email_preferences),
         "billingcid": f.integer(r.billingcid), "currency": f.integer(r.currency),
         "groupid": f.integer(r.groupid), "credit": f.money(r.credit),
@@ -86,7 +88,8 @@ def client_block(r, currency) -> dict:
         "isOptedInToMarketingEmails": bool(r.marketing_emails_opt_in),
         "allowSingleSignOn": f.integer(r.allow_sso),
         "email_verified": bool(r.email_verified), "datecreated": f.date(r.datecreated),
-        "lastlogin": _last_login(r), "currency_code": currency.code if currency else ""})
+        "lastlogin": _last_login(r), "currency_code": currency.code if currency else "",
+        "customfields": []})  # rules §11: this database has no custom fields
     return block
 
 

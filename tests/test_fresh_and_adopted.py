@@ -209,6 +209,13 @@ def test_revision_0007_freezes_the_order_indexes():
         (i.name, i.table.name, [c.name for c in i.columns]) for i in whmcs.order_indexes()]
 
 
+def test_revision_0012_freezes_the_listing_indexes():
+    assert [(name, table, columns, lengths) for name, table, columns, lengths
+            in _revision("0012_listing_indexes.py").INDEXES] == [
+        (i.name, i.table.name, [c.name for c in i.columns],
+         i.dialect_kwargs.get("mysql_length") or {}) for i in whmcs.listing_indexes()]
+
+
 @pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect(), mysql.dialect()],
                          ids=lambda d: d.name)
 def test_revision_0010_freezes_the_client_search_indexes(dialect):

@@ -105,9 +105,12 @@ def get_clients(conn: Connection, raw: dict) -> dict:
     total = conn.execute(select(func.count()).select_from(source).where(where)).scalar()
     rows = []
     if p.limitnum:
+        # the page's ids first, then only their rows: a deep limitstart skips ids, not rows
+        page = (select(c.id).select_from(source).where(where).order_by(*ordering)
+                .limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart).subquery("page"))
         query = (select(c.id, c.firstname, c.lastname, c.companyname, c.email, c.datecreated,
-                        c.groupid, c.status).select_from(source).where(where)
-                 .order_by(*ordering).limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart))
+                        c.groupid, c.status).join(page, page.c.id == c.id)
+                 .order_by(*ordering))
         rows = [client_row(r) for r in conn.execute(query)]
     return {"totalresults": int(total), "startnumber": p.limitstart, "numreturned": len(rows),
             "clients": {"client": rows}}

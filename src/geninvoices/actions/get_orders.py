@@ -59,13 +59,16 @@ def _page(conn: Connection, p: Params):
     o, c, cur, inv = tblorders, tblclients, tblcurrencies, tblinvoices
     prefix = func.coalesce(cur.c.prefix, _default_currency("prefix"))
     suffix = func.coalesce(cur.c.suffix, _default_currency("suffix"))
+    # the page's ids first, then only their rows: a deep limitstart skips ids, not rows
+    page = (select(o.c.id).where(_filters(p)).order_by(o.c.id.desc())
+            .offset(p.limitstart).limit(min(p.limitnum, MAX_LIMIT)).subquery("page"))
     query = (select(o, c.c.firstname, c.c.lastname, prefix.label("currencyprefix"),
                     suffix.label("currencysuffix"), inv.c.status.label("paymentstatus"))
-             .select_from(o.outerjoin(c, c.c.id == o.c.userid)
+             .select_from(o.join(page, page.c.id == o.c.id)
+                          .outerjoin(c, c.c.id == o.c.userid)
                           .outerjoin(cur, cur.c.id == c.c.currency)
                           .outerjoin(inv, inv.c.id == o.c.invoiceid))
-             .where(_filters(p)).order_by(o.c.id.desc())
-             .offset(p.limitstart).limit(min(p.limitnum, MAX_LIMIT)))
+             .order_by(o.c.id.desc()))
     return conn.execute(query).all()
 
 

@@ -188,6 +188,20 @@ def order_indexes() -> list[Index]:
     ])
 
 
+def listing_indexes() -> list[Index]:
+    """Revision 0012's indexes (it freezes their definitions; keep the two in step)."""
+    return _detached([
+        # GetOrders: a page's line items, by the orders they belong to
+        Index("gi_hosting_orderid", tblhosting.c.orderid),
+        Index("gi_hostingaddons_orderid", tblhostingaddons.c.orderid),
+        Index("gi_domains_orderid", tbldomains.c.orderid),
+        # GetOrders and GetClients by status: the count, and the page in id order
+        Index("gi_orders_status_id", tblorders.c.status, tblorders.c.id,
+              mysql_length={"status": 16}),
+        Index("gi_clients_status_id", tblclients.c.status, tblclients.c.id),
+    ])
+
+
 # GetClients' search (rules §11): a case-insensitive prefix match on each of these columns.
 CLIENT_SEARCH_COLUMNS = ("email", "firstname", "lastname", "companyname")
 # MariaDB/MySQL index only a prefix of a TEXT column; 64 characters tell clients apart.
@@ -240,4 +254,5 @@ def whmcs_indexes(dialect: str) -> list[Index]:
         *billable_item_indexes(),
         *order_indexes(),
         *client_search_indexes(dialect),
+        *listing_indexes(),
     ])

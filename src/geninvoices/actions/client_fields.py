@@ -154,11 +154,24 @@ def lock_emails(conn: Connection) -> None:
         conn.execute(query).first()
 
 
+def has_email(dialect: str, email: str):
+    """rules §11: a client's email equal to ``email`` without case or surrounding spaces, in
+    the form each backend's index on the column serves (revision 0010): PostgreSQL compares
+    lower() with lower(); SQLite compares in the NOCASE collation (ASCII case, as its lower());
+    MariaDB's collation already ignores case."""
+    c, wanted = tblclients.c, email.strip()
+    if dialect == "postgresql":
+        return func.lower(c.email) == func.lower(wanted)
+    if dialect == "sqlite":
+        return c.email.collate("NOCASE") == wanted
+    return c.email == wanted
+
+
 def email_taken(conn: Connection, email: str, *, other_than: int | None = None) -> bool:
     """rules §11: one client per email address, compared without case or spaces around; call
     ``lock_emails`` first in a transaction that may then write the address."""
     c = tblclients.c
-    where = [func.lower(c.email) == email.strip().lower()]
+    where = [has_email(conn.dialect.name, email)]
     if other_than is not None:
         where.append(c.id != other_than)
     return conn.execute(select(c.id).where(and_(*where)).limit(1)).first() is not None

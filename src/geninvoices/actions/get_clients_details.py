@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from ..db import transaction
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblclients, tblcurrencies
 from ..runs import today_in
 from . import fields as f
-from .client_fields import EMAIL_KINDS
+from .client_fields import EMAIL_KINDS, has_email
 from .client_stats import client_stats
 from .countries import country
 from .params import ActionParams, PhpBool, Text, WholeNumber, parse
@@ -37,7 +37,7 @@ def _find(conn: Connection, p: Params):
     if p.clientid is not None:
         where = c.id == p.clientid
     elif p.email.strip():
-        where = func.lower(c.email) == p.email.strip().lower()
+        where = has_email(conn.dialect.name, p.email)
     else:
         raise BusinessError(NEED_ONE)
     row = conn.execute(select(tblclients).where(where).order_by(c.id).limit(1)).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 
 from ..access import utcnow
 from ..db import transaction
@@ -42,7 +42,7 @@ def _locked_client(conn: Connection, p: Params):
     if p.clientid is not None:
         where = c.id == p.clientid
     elif p.clientemail and p.clientemail.strip():
-        where = func.lower(c.email) == p.clientemail.strip().lower()
+        where = cf.has_email(conn.dialect.name, p.clientemail)
     else:
         raise NotFound(NOT_FOUND)
     row = conn.execute(select(c.id, c.email_preferences).where(where).order_by(c.id)

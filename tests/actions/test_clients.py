@@ -130,6 +130,16 @@ def test_a_second_client_with_the_same_email_is_refused(engine, usd):
     assert len(clients(engine)) == 1
 
 
+def test_an_address_with_a_capital_beyond_ascii_is_found_again(engine, usd):
+    api = Api(engine)
+    email = "ÉLODIE@example.com"
+    assert api.json("AddClient", **{**EXAMPLE, "email": email})["result"] == "success"
+    again = api.json("AddClient", **{**EXAMPLE, "email": email})
+    assert again == {"result": "error", "message": "A user already exists with that email address"}
+    found = api.json("GetClientsDetails", email=f" {email} ")
+    assert found["client"]["email"] == email
+
+
 def test_an_owner_user_is_refused_as_there_are_no_users(engine, usd):
     assert Api(engine).json("AddClient", owner_user_id="1", **EXAMPLE) == {
         "result": "error", "message": "Invalid Owner User ID"}

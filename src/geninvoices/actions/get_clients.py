@@ -86,31 +86,43 @@ def client_row(r) -> dict:
             "groupid": f.integer(r.groupid), "status": r.status or ""}
 
 
-def _clients(p: Params, dialect: str):
-    """The clients to count and page: all, or those the search matches, joined by id."""
-    term = p.search.strip()
-    if not term:
-        return tblclients
-    matching = _matching_ids(term, dialect)
-    return tblclients.join(matching, matching.c.id == tblclients.c.id)
+def _count_and_page(p: Params, dialect: str):
+    """The count of the clients wanted and the ids of the page asked for. A search in id
+    order without a status is answered from the matching ids alone (no client row is read
+    but the page's); otherwise the matches are joined to tblclients by id."""
+    c, term = tblclients.c, p.search.strip()
+    limit = min(p.limitnum, MAX_LIMIT)
+    matching = _matching_ids(term, dialect) if term else None
+    if matching is not None and not p.status and p.orderby == "id":
+        order = matching.c.id.desc() if p.sorting == "desc" else matching.c.id
+        return (select(func.count()).select_from(matching),
+                select(matching.c.id).order_by(order).limit(limit).offset(p.limitstart))
+    source = tblclients if matching is None else tblclients.join(
+        matching, matching.c.id == c.id)
+    where = and_(True, *([c.status == p.status] if p.status else []))
+    return (select(func.count()).select_from(source).where(where),
+            select(c.id).select_from(source).where(where).order_by(*_ordering(p))
+            .limit(limit).offset(p.limitstart))
+
+
+def _ordering(p: Params) -> list:
+    c, column = tblclients.c, tblclients.c[p.orderby]
+    return [column.desc(), c.id.desc()] if p.sorting == "desc" else [column, c.id]
 
 
 @read_action("GetClients")
 def get_clients(conn: Connection, raw: dict) -> dict:
     p = parse(Params, raw)
-    c, source = tblclients.c, _clients(p, conn.dialect.name)
-    where = and_(True, *([c.status == p.status] if p.status else []))
-    column = c[p.orderby]
-    ordering = [column.desc(), c.id.desc()] if p.sorting == "desc" else [column, c.id]
-    total = conn.execute(select(func.count()).select_from(source).where(where)).scalar()
+    c = tblclients.c
+    count, page_ids = _count_and_page(p, conn.dialect.name)
+    total = conn.execute(count).scalar()
     rows = []
     if p.limitnum:
         # the page's ids first, then only their rows: a deep limitstart skips ids, not rows
-        page = (select(c.id).select_from(source).where(where).order_by(*ordering)
-                .limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart).subquery("page"))
+        page = page_ids.subquery("page")
         query = (select(c.id, c.firstname, c.lastname, c.companyname, c.email, c.datecreated,
                         c.groupid, c.status).join(page, page.c.id == c.id)
-                 .order_by(*ordering))
+                 .order_by(*_ordering(p)))
         rows = [client_row(r) for r in conn.execute(query)]
     return {"totalresults": int(total), "startnumber": p.limitstart, "numreturned": len(rows),
             "clients": {"client": rows}}

@@ -10,6 +10,8 @@ import re
 import pytest
 from alembic import command
 from sqlalchemy import insert, inspect, select, text
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.schema import CreateIndex
 
 from geninvoices.db import make_engine
 from geninvoices.migrate import MIGRATIONS, add_indexes, alembic_config, migrate
@@ -91,7 +93,7 @@ def test_a_fresh_database_holds_the_tables_indexes_and_default_settings(new_url,
     migrate(engine)
     tables = set(inspect(engine).get_table_names())
     assert set(LATER) <= tables
-    for index in whmcs.whmcs_indexes():
+    for index in whmcs.whmcs_indexes(engine.dialect.name):
         assert index.name in index_names(engine, index.table.name)
     assert origin(engine) == "created"
     assert settings(engine) == DEFAULT_SETTINGS
@@ -122,12 +124,16 @@ def test_an_adopted_database_keeps_its_settings_and_gets_none_inserted(new_url, 
     assert "gi_billableitems_invoiceaction_duedate" not in index_names(engine,
                                                                        "tblbillableitems")
     assert "gi_pricing_type_relid_currency" not in index_names(engine, "tblpricing")
+    assert not {n for n in index_names(engine, "tblclients") if n.startswith("gi_")}
     reply = Api(engine).json("GetConfigurationValue", setting="CreateInvoiceDaysBefore")
     assert reply == {"result": "error", "message": "Invalid setting: CreateInvoiceDaysBefore"}
     added = add_indexes(engine)
     assert {"gi_billableitems_invoiceaction_duedate", "gi_billableitems_userid_invoiceaction",
             "gi_pricing_type_relid_currency"} <= set(added)
+    search = {f"gi_clients_{c}_search" for c in whmcs.CLIENT_SEARCH_COLUMNS}
+    assert search <= set(added) and search <= index_names(engine, "tblclients")
     assert settings(engine) == OPERATOR
+    assert add_indexes(engine) == []  # safe to repeat
 
 
 def test_adopting_a_database_without_the_later_tables_creates_them(new_url, engine_of):
@@ -201,6 +207,22 @@ def test_revision_0007_freezes_the_order_indexes():
     assert [(name, table, columns)
             for name, table, columns in _revision("0007_catalogue_and_orders.py").INDEXES] == [
         (i.name, i.table.name, [c.name for c in i.columns]) for i in whmcs.order_indexes()]
+
+
+def test_revision_0012_freezes_the_listing_indexes():
+    assert [(name, table, columns, lengths) for name, table, columns, lengths
+            in _revision("0012_listing_indexes.py").INDEXES] == [
+        (i.name, i.table.name, [c.name for c in i.columns],
+         i.dialect_kwargs.get("mysql_length") or {}) for i in whmcs.listing_indexes()]
+
+
+@pytest.mark.parametrize("dialect", [postgresql.dialect(), sqlite.dialect(), mysql.dialect()],
+                         ids=lambda d: d.name)
+def test_revision_0010_freezes_the_client_search_indexes(dialect):
+    revision = _revision("0010_client_search_indexes.py")
+    live = [str(CreateIndex(i).compile(dialect=dialect)).replace('"NOCASE"', "NOCASE")
+            for i in whmcs.client_search_indexes(dialect.name)]
+    assert [revision.index_sql(dialect.name, c) for c in revision.COLUMNS] == live
 
 
 def groups(engine) -> list[str]:

@@ -8,7 +8,7 @@ left out. No type normalisation is needed: Alembic's MySQL comparison already ta
 an Integer), so no ``compare_type`` hook is installed.
 
 "The models" for a fresh database are WHMCS's tables (``models.whmcs``) with the indexes
-geninvoices puts on them (``whmcs_indexes()``, kept off the tables on purpose) plus our own
+geninvoices puts on them (``whmcs_indexes(dialect)``, kept off the tables on purpose) plus our own
 tables (``models.own``). On MySQL/MariaDB a date column the model marks ``MYSQL_NOT_NULL`` is
 NOT NULL with the zero date as its default, as WHMCS's DDL makes it.
 """
@@ -34,6 +34,7 @@ from sqlalchemy import (
     inspect,
     text,
 )
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from geninvoices.db import make_engine
 from geninvoices.migrate import VERSION_TABLE, add_indexes, alembic_config, migrate
@@ -65,9 +66,9 @@ def expected_schema(dialect: str, *, adopted: bool = False) -> MetaData:
     target = MetaData()
     for table in [*whmcs.metadata.tables.values(), *own.metadata.tables.values()]:
         table.to_metadata(target)
-    for index in whmcs.whmcs_indexes():
+    for index in whmcs.whmcs_indexes(dialect):
         table = target.tables[index.table.name]
-        Index(index.name, *(table.c[c.name] for c in index.columns), **index.dialect_kwargs)
+        Index(index.name, *(_on(table, e) for e in index.expressions), **index.dialect_kwargs)
     for column in (c for t in target.tables.values() for c in t.columns):
         if adopted and column.info.get(whmcs.FRESH_DEFAULT):
             column.server_default = None
@@ -78,6 +79,12 @@ def expected_schema(dialect: str, *, adopted: bool = False) -> MetaData:
                     column.nullable = False
                     column.server_default = DefaultClause(text(f"'{_zero(column)}'"))
     return target
+
+
+def _on(table: Table, expression):
+    """An index's column or expression (``lower(email)``) over ``table``'s own columns."""
+    return replacement_traverse(
+        expression, {}, lambda e: table.c[e.name] if isinstance(e, Column) else None)
 
 
 def _zero(column: Column) -> str:

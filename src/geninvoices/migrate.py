@@ -92,7 +92,7 @@ def add_indexes(engine: Engine) -> list[str]:
     created = []
     with engine.begin() as conn:
         inspector = inspect(conn)
-        for index in whmcs.whmcs_indexes():
+        for index in whmcs.whmcs_indexes(conn.dialect.name):
             existing = {i["name"] for i in inspector.get_indexes(index.table.name)}
             if index.name not in existing:
                 index.create(conn)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from geninvoices.access import HASHER
 from geninvoices.db import transaction
 from geninvoices.models.whmcs import (
+    tblbillableitems,
     tblclients,
     tblcredit,
     tbldomains,
@@ -127,6 +128,16 @@ def test_a_second_client_with_the_same_email_is_refused(engine, usd):
     again = api.json("AddClient", **{**EXAMPLE, "email": " John.DOE@example.com "})
     assert again == {"result": "error", "message": "A user already exists with that email address"}
     assert len(clients(engine)) == 1
+
+
+def test_an_address_with_a_capital_beyond_ascii_is_found_again(engine, usd):
+    api = Api(engine)
+    email = "ÉLODIE@example.com"
+    assert api.json("AddClient", **{**EXAMPLE, "email": email})["result"] == "success"
+    again = api.json("AddClient", **{**EXAMPLE, "email": email})
+    assert again == {"result": "error", "message": "A user already exists with that email address"}
+    found = api.json("GetClientsDetails", email=f" {email} ")
+    assert found["client"]["email"] == email
 
 
 def test_an_owner_user_is_refused_as_there_are_no_users(engine, usd):
@@ -305,6 +316,39 @@ def test_close_cancels_open_invoices_and_ends_services(engine, two):
     assert inv == {invoices["Unpaid"]: "Cancelled", invoices["Draft"]: "Cancelled",
                    invoices["Paid"]: "Paid", invoices["Refunded"]: "Refunded"}
     assert status == {first: "Closed", second: "Active"}
+
+
+def test_close_stops_the_billable_items_a_run_would_still_bill(engine, two):
+    api, first, second = two
+    due = dt.date.today() - dt.timedelta(days=1)
+    with transaction(engine) as conn:
+        items = {name: b.make_billable(conn, client=first, duedate=due, **kw) for name, kw in {
+            "nextcron": {"action": "nextcron"},
+            "nextcron billed": {"action": "nextcron", "invoicecount": 1},
+            "nextinvoice": {"action": "nextinvoice"},
+            "duedate": {"action": "duedate"},
+            "recur": {"action": "recur", "recur": 1, "recurcycle": "Months"},
+            "recur 2 of 3": {"action": "recur", "recur": 1, "recurcycle": "Months",
+                             "recurfor": 3, "invoicecount": 2},
+            "recur done": {"action": "recur", "recur": 1, "recurcycle": "Months",
+                           "recurfor": 3, "invoicecount": 3},
+            "noinvoice": {"action": "noinvoice"},
+        }.items()}
+        neighbours = b.make_billable(conn, client=second, duedate=due)
+    assert api.json("CloseClient", clientid=str(first))["result"] == "success"
+    with engine.connect() as conn:
+        action = dict(conn.execute(select(tblbillableitems.c.id,
+                                          tblbillableitems.c.invoiceaction)).all())
+    assert {name: action[i] for name, i in items.items()} == {
+        "nextcron": 0, "nextcron billed": 1, "nextinvoice": 0, "duedate": 0, "recur": 0,
+        "recur 2 of 3": 0, "recur done": 4, "noinvoice": 0}
+    assert action[neighbours] == 1
+    # a run bills the closed client nothing, its neighbour's item as before
+    assert api.json("GenInvoices", clientid=str(first), noemails="true")["result"] == "success"
+    assert api.json("GenInvoices", clientid=str(second), noemails="true")["result"] == "success"
+    with engine.connect() as conn:
+        billed = conn.execute(select(tblinvoices.c.userid)).scalars().all()
+    assert billed == [second]
 
 
 @pytest.mark.parametrize("params", [{}, {"clientid": "999"}])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 
 from geninvoices.db import transaction
 from geninvoices.models.whmcs import tblaccounts, tblclients, tblinvoices
@@ -58,6 +60,72 @@ def test_search_looks_at_the_start_of_each_field(engine, people, term, found):
     assert names(Api(engine).json("GetClients", search=term)) == found
 
 
+def test_search_finds_a_full_name_whose_first_name_has_a_space(engine, people):
+    with transaction(engine) as conn:
+        b.make_client(conn, firstname="Mary Ann", lastname="Evans", email="george@eliot.example")
+        b.make_client(conn, firstname="Mary", lastname="Shelley", email="mws@example.com")
+    api = Api(engine)
+    assert names(api.json("GetClients", search="mary ann ev")) == ["Mary Ann"]
+    assert names(api.json("GetClients", search="MARY ")) == ["Mary Ann", "Mary"]
+    assert names(api.json("GetClients", search="mary sh")) == ["Mary"]
+    assert names(api.json("GetClients", search="ann ev")) == []  # the start, only
+
+
+def test_search_with_status_paging_and_order(engine, people):
+    api = Api(engine)
+    found = api.json("GetClients", search="a", status="Active")  # Ada (twice over), not Alan
+    assert (found["totalresults"], names(found)) == (1, ["Ada"])
+    page = api.json("GetClients", search="a", orderby="firstname", sorting="DESC",
+                    limitstart="1", limitnum="1")
+    assert (page["totalresults"], page["numreturned"], names(page)) == (2, 1, ["Ada"])
+
+
+def _explained(engine, statement: str, parameters) -> str:
+    """The plan the backend makes for one statement, as one text."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            return "\n".join(r[-1] for r in rows)
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: it would scan anyway
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement,
+                                                               parameters))
+            conn.rollback()
+            return plan
+        rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).mappings()
+        # a handful of rows: MariaDB may still read them all, so what counts is that it can
+        # use the index (possible_keys) for each arm
+        return "\n".join(f"{r['table']} {r['type']} {r['possible_keys']}" for r in rows)
+
+
+def test_search_reads_each_column_through_its_index(engine, people):
+    """rules §11: each arm of the search is a prefix match its column's index serves (revision
+    0010), so the search never reads the whole of tblclients."""
+    seen = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        if "UNION" in statement and "tblclients" in statement:
+            seen.append((statement, parameters))
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        Api(engine).json("GetClients", search="Grace Hop")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(seen) == 2  # the count and the page
+    for statement, parameters in seen:
+        plan = _explained(engine, statement, parameters)
+        # one arm per column and the full name's, which narrows by the first name's index
+        arms = re.findall(r"gi_clients_\w+_search", plan)
+        if engine.dialect.name == "sqlite":
+            assert "SCAN tblclients" not in plan, plan
+            assert len(arms) == 5 and plan.count("USING COVERING INDEX gi_clients_") == 4, plan
+        elif engine.dialect.name == "postgresql":
+            assert "Seq Scan" not in plan, plan
+            assert len(arms) == 5, plan
+        else:
+            assert len(arms) == 5, plan
+
+
 def test_paging_status_and_ordering(engine, people):
     api = Api(engine)
     page = api.json("GetClients", limitstart="1", limitnum="2")
@@ -98,8 +166,24 @@ def test_details_by_id_or_email(engine, people):
         "fullname": "Grace Hopper", "email": "grace@navy.example", "status": "Active",
         "credit": "0.00", "currency": client["currency"], "currency_code": "USD",
         "taxexempt": False, "lastlogin": "No Login Logged", "countrycode": "GB"}
+    assert (client["countryname"], client["phonecc"], client["customfields"]) == (
+        "United Kingdom", "44", [])  # as the 8.x example writes them
     assert by_id["firstname"] == "Grace"  # the deprecated top-level copy WHMCS still answers
     assert "password" not in client and "stats" not in by_id
+
+
+@pytest.mark.parametrize("code, name, calling", [
+    ("US", "United States", "1"), ("de", "Germany", "49"), ("AQ", "Antarctica", ""),
+    ("ZZ", "", ""), ("", "", ""),
+])
+def test_details_name_the_country_and_its_calling_code(engine, code, name, calling):
+    with transaction(engine) as conn:
+        client = b.make_client(conn, currency=b.make_currency(conn), country=code)
+    api = Api(engine)
+    found = api.json("GetClientsDetails", clientid=str(client))["client"]
+    assert (found["countrycode"], found["countryname"], found["phonecc"]) == (code, name, calling)
+    xml = api.post("GetClientsDetails", clientid=str(client), responsetype="xml").text
+    assert f"<countryname>{name}</countryname>" in xml or (not name and "<countryname" in xml)
 
 
 @pytest.mark.parametrize("params, message", [

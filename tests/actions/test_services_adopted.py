@@ -4,10 +4,10 @@ rows as WHMCS writes them: zero dates, every NOT NULL text column given (rules Â
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from geninvoices.db import make_engine
-from geninvoices.migrate import migrate
+from geninvoices.migrate import add_indexes, migrate
 from tests.actions.http import Api
 from tests.conftest import load_whmcs_schema
 from tests.engine.helpers import D, service
@@ -74,3 +74,30 @@ def test_updates_respect_whmcs_invoice_lines_and_keep_zero_dates(adopted):
     assert tuple(stored) == ("0000-00-00", "0000-00-00", 22)
     assert api.json("UpdateClientDomain", domainid="4", donotrenew="1")["result"] == "success"
     assert api.json("AddCancelRequest", serviceid="3")["result"] == "success"
+
+
+ORDERS = """
+INSERT INTO tblorders (id, ordernum, userid, date, nameservers, transfersecret, renewals,
+  promocode, promotype, promovalue, orderdata, amount, paymentmethod, invoiceid, status,
+  ipaddress, fraudmodule, fraudoutput, notes)
+  VALUES (7, 1234567890, 1, '2026-01-01 10:00:00', '', '', '', '', '', '', '', 9.99,
+  'banktransfer', 0, 'Pending', '', '', '', ''),
+  (8, 1234567891, 1, '2026-01-02 10:00:00', '', '', '', '', '', '', '', 5.00,
+  'banktransfer', 0, 'Active', '', '', '', '')
+"""
+
+
+def test_orders_by_status_with_and_without_the_index_of_revision_0012(adopted):
+    with adopted.begin() as conn:
+        conn.execute(text(ORDERS))
+    assert "gi_orders_status_id" not in {
+        i["name"] for i in inspect(adopted).get_indexes("tblorders")}
+    before = Api(adopted).json("GetOrders", status="Pending")  # no index to hint at
+    assert "gi_orders_status_id" in add_indexes(adopted)
+    restarted = make_engine(adopted.url.render_as_string(hide_password=False))
+    try:  # a new engine looks again, finds the index and counts through it
+        after = Api(restarted).json("GetOrders", status="Pending")
+    finally:
+        restarted.dispose()
+    assert before == after
+    assert (after["totalresults"], [o["id"] for o in after["orders"]["order"]]) == (1, [7])

@@ -54,6 +54,7 @@ def add_client(ctx: Context, raw: dict) -> dict:
     if p.email_preferences is not None:
         row["email_preferences"] = cf.email_preferences(p.email_preferences, None)
     with transaction(ctx.engine) as conn:
+        cf.lock_emails(conn)
         if cf.email_taken(conn, p.email):
             raise BusinessError(DUPLICATE)
         row["currency"] = cf.currency_id(conn, p.currency)

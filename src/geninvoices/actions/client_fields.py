@@ -7,6 +7,7 @@ default for a new client (AddClient); a field sent empty is an empty value.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -16,12 +17,16 @@ from typing import Annotated
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..access import HASHER
 from ..errors import BadParameter, BusinessError
+from ..models import own
 from ..models.whmcs import tblclients, tblcredit, tblcurrencies
 from .params import ActionParams, Amount, PhpBool, Text, WholeNumber, php_bool
 
+# rules §11: the geninvoices_meta row that AddClient and UpdateClient lock around the email
+EMAIL_LOCK = "client_email_lock"
 # rules §11: the documented messages, in the order WHMCS lists them
 REQUIRED = (("firstname", "You did not enter your first name"),
             ("lastname", "You did not enter your last name"),
@@ -133,10 +138,40 @@ def check_formats(p: ClientFields) -> None:
         raise BusinessError(BAD_PHONE)
 
 
+def lock_emails(conn: Connection) -> None:
+    """rules §11: AddClient, and UpdateClient when it sets an email, take turns from the
+    duplicate check to the commit, on one row of geninvoices_meta (revision 0011): WHMCS's
+    ``email`` has no unique key, and an adopted database may already hold duplicates. Under
+    READ COMMITTED the check that follows the lock sees what the call before committed. On
+    SQLite writers already take turns (``BEGIN IMMEDIATE``, db.py)."""
+    if conn.dialect.name == "sqlite":
+        return
+    key = own.meta.c.key
+    query = select(key).where(key == EMAIL_LOCK).with_for_update()
+    if conn.execute(query).first() is None:  # a database migrated without it: put it back
+        with contextlib.suppress(IntegrityError), conn.begin_nested():
+            conn.execute(insert(own.meta).values(key=EMAIL_LOCK, value=""))
+        conn.execute(query).first()
+
+
+def has_email(dialect: str, email: str):
+    """rules §11: a client's email equal to ``email`` without case or surrounding spaces, in
+    the form each backend's index on the column serves (revision 0010): PostgreSQL compares
+    lower() with lower(); SQLite compares in the NOCASE collation (ASCII case, as its lower());
+    MariaDB's collation already ignores case."""
+    c, wanted = tblclients.c, email.strip()
+    if dialect == "postgresql":
+        return func.lower(c.email) == func.lower(wanted)
+    if dialect == "sqlite":
+        return c.email.collate("NOCASE") == wanted
+    return c.email == wanted
+
+
 def email_taken(conn: Connection, email: str, *, other_than: int | None = None) -> bool:
-    """rules §11: one client per email address, compared without case or spaces around."""
+    """rules §11: one client per email address, compared without case or spaces around; call
+    ``lock_emails`` first in a transaction that may then write the address."""
     c = tblclients.c
-    where = [func.lower(c.email) == email.strip().lower()]
+    where = [has_email(conn.dialect.name, email)]
     if other_than is not None:
         where.append(c.id != other_than)
     return conn.execute(select(c.id).where(and_(*where)).limit(1)).first() is not None

@@ -1,15 +1,24 @@
 """CloseClient [doc]: "close the client, cancel any invoices and set the status of all
-products to Cancelled or Terminated" (rules §11), in one transaction."""
+products to Cancelled or Terminated" (rules §11), in one transaction; billable items a run
+would still bill are no longer invoiced."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from ..access import utcnow
+from ..billing.kinds import NEXT_CRON, NEXT_INVOICE, NO_INVOICE, ON_DUE_DATE, RECUR
 from ..clock import today_in
 from ..db import transaction
 from ..errors import NotFound
-from ..models.whmcs import tblclients, tbldomains, tblhosting, tblhostingaddons, tblinvoices
+from ..models.whmcs import (
+    tblbillableitems,
+    tblclients,
+    tbldomains,
+    tblhosting,
+    tblhostingaddons,
+    tblinvoices,
+)
 from .params import ActionParams, WholeNumber, parse
 from .registry import Context, action
 
@@ -37,6 +46,19 @@ def _end_services(conn: Connection, client: int, today, now) -> None:
                               "updated_at": now}))
 
 
+def _stop_billable_items(conn: Connection, client: int) -> None:
+    """rules §11, §5.9: the items a run would still bill (a one-off not yet invoiced, a
+    recurring one not yet done) become `noinvoice` (0); those already billed keep their
+    action, the record of how they were billed."""
+    b = tblbillableitems.c
+    unbilled = or_(and_(b.invoiceaction.in_((NEXT_CRON, NEXT_INVOICE, ON_DUE_DATE)),
+                        b.invoicecount == 0),
+                   and_(b.invoiceaction == RECUR,
+                        or_(b.recurfor == 0, b.invoicecount < b.recurfor)))
+    conn.execute(update(tblbillableitems).where(and_(b.userid == client, unbilled))
+                 .values(invoiceaction=NO_INVOICE))
+
+
 @action("CloseClient")
 def close_client(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
@@ -51,6 +73,7 @@ def close_client(ctx: Context, raw: dict) -> dict:
             inv.userid == p.clientid, inv.status.in_(OPEN_INVOICES))).values(
             status="Cancelled", date_cancelled=now, updated_at=now))
         _end_services(conn, p.clientid, today, now)
+        _stop_billable_items(conn, p.clientid)
         d = tbldomains.c
         conn.execute(update(tbldomains).where(and_(
             d.userid == p.clientid, d.status.in_(LIVE_DOMAINS))).values(

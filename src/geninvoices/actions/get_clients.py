@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, select, union
 
-from ..models.whmcs import tblclients
+from ..models.whmcs import CLIENT_SEARCH_COLUMNS, tblclients
 from . import fields as f
 from .client_fields import STATUSES
 from .params import ActionParams, Text, WholeNumber, direction, order_by, parse
@@ -38,26 +38,29 @@ class Params(ActionParams):
 
 
 def _starts_with(column, term: str, dialect: str):
-    """Case-insensitive prefix match, as cheaply as each backend allows: SQLite's LIKE already
-    ignores ASCII case and MariaDB's collation ignores case; PostgreSQL needs ILIKE."""
+    """Case-insensitive prefix match, in the form each backend's index serves (revision
+    0010): SQLite's LIKE ignores ASCII case and MariaDB's collation ignores case, so the
+    column's index (NOCASE on SQLite) serves LIKE; PostgreSQL compares lower() with lower(),
+    which is what its ILIKE does, through the index on lower(column)."""
     pattern = term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
     if dialect == "postgresql":
-        return column.ilike(pattern, escape="/")
+        return func.lower(column).like(func.lower(pattern), escape="/")
     return column.like(pattern, escape="/")
 
 
-def _filters(p: Params, dialect: str):
-    c, where = tblclients.c, []
-    if p.status:
-        where.append(c.status == p.status)
-    term = p.search.strip()
-    if term:
-        # rules §11: the start of email, first name, last name, full name or company name
-        columns = [c.email, c.firstname, c.lastname, c.companyname]
-        if " " in term:  # without a space, a full name starts with it only if the first does
-            columns.append(c.firstname + " " + c.lastname)
-        where.append(or_(*(_starts_with(col, term, dialect) for col in columns)))
-    return and_(True, *where)
+def _matching_ids(term: str, dialect: str):
+    """rules §11: the ids of clients whose email, first name, last name, company name or full
+    name starts with the term; one prefix match per column, so each uses its own index."""
+    c = tblclients.c
+    arms = [select(c.id).where(_starts_with(c[name], term, dialect))
+            for name in CLIENT_SEARCH_COLUMNS]
+    if " " in term:  # without a space, a full name starts with it only if the first does
+        # a full name starting with "Ann Smi" has a first name starting with "Ann"
+        first_word = term.split(" ", 1)[0]
+        arms.append(select(c.id).where(
+            _starts_with(c.firstname, first_word, dialect),
+            _starts_with(c.firstname + " " + c.lastname, term, dialect)))
+    return union(*arms).subquery("matching")
 
 
 def client_row(r) -> dict:
@@ -67,18 +70,43 @@ def client_row(r) -> dict:
             "groupid": f.integer(r.groupid), "status": r.status or ""}
 
 
+def _count_and_page(p: Params, dialect: str):
+    """The count of the clients wanted and the ids of the page asked for. A search in id
+    order without a status is answered from the matching ids alone (no client row is read
+    but the page's); otherwise the matches are joined to tblclients by id."""
+    c, term = tblclients.c, p.search.strip()
+    limit = min(p.limitnum, MAX_LIMIT)
+    matching = _matching_ids(term, dialect) if term else None
+    if matching is not None and not p.status and p.orderby == "id":
+        order = matching.c.id.desc() if p.sorting == "desc" else matching.c.id
+        return (select(func.count()).select_from(matching),
+                select(matching.c.id).order_by(order).limit(limit).offset(p.limitstart))
+    source = tblclients if matching is None else tblclients.join(
+        matching, matching.c.id == c.id)
+    where = and_(True, *([c.status == p.status] if p.status else []))
+    return (select(func.count()).select_from(source).where(where),
+            select(c.id).select_from(source).where(where).order_by(*_ordering(p))
+            .limit(limit).offset(p.limitstart))
+
+
+def _ordering(p: Params) -> list:
+    c, column = tblclients.c, tblclients.c[p.orderby]
+    return [column.desc(), c.id.desc()] if p.sorting == "desc" else [column, c.id]
+
+
 @read_action("GetClients")
 def get_clients(conn: Connection, raw: dict) -> dict:
     p = parse(Params, raw)
-    c, where = tblclients.c, _filters(p, conn.dialect.name)
-    column = c[p.orderby]
-    ordering = [column.desc(), c.id.desc()] if p.sorting == "desc" else [column, c.id]
-    total = conn.execute(select(func.count()).select_from(tblclients).where(where)).scalar()
+    c = tblclients.c
+    count, page_ids = _count_and_page(p, conn.dialect.name)
+    total = conn.execute(count).scalar()
     rows = []
     if p.limitnum:
+        # the page's ids first, then only their rows: a deep limitstart skips ids, not rows
+        page = page_ids.subquery("page")
         query = (select(c.id, c.firstname, c.lastname, c.companyname, c.email, c.datecreated,
-                        c.groupid, c.status).where(where).order_by(*ordering)
-                 .limit(min(p.limitnum, MAX_LIMIT)).offset(p.limitstart))
+                        c.groupid, c.status).join(page, page.c.id == c.id)
+                 .order_by(*_ordering(p)))
         rows = [client_row(r) for r in conn.execute(query)]
     return {"totalresults": int(total), "startnumber": p.limitstart, "numreturned": len(rows),
             "clients": {"client": rows}}

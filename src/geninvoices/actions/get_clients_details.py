@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from ..clock import today_in
 from ..db import transaction
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblclients, tblcurrencies
 from . import fields as f
-from .client_fields import EMAIL_KINDS
+from .client_fields import EMAIL_KINDS, has_email
 from .client_stats import client_stats
+from .countries import country
 from .params import ActionParams, PhpBool, Text, WholeNumber, parse
 from .registry import Context, action
 
@@ -36,7 +37,7 @@ def _find(conn: Connection, p: Params):
     if p.clientid is not None:
         where = c.id == p.clientid
     elif p.email.strip():
-        where = func.lower(c.email) == p.email.strip().lower()
+        where = has_email(conn.dialect.name, p.email)
     else:
         raise BusinessError(NEED_ONE)
     row = conn.execute(select(tblclients).where(where).order_by(c.id).limit(1)).first()
@@ -78,6 +79,7 @@ def client_block(r, currency) -> dict:
         "fullname": f"{r.firstname or ''} {r.lastname or ''}".strip(),
         "fullstate": r.state or "", "statecode": r.state or "",
         "countrycode": r.country or "", "country": r.country or "",
+        "countryname": country(r.country).name, "phonecc": country(r.country).calling_code,
         "email_preferences": _preferences(r.email_preferences),
         "billingcid": f.integer(r.billingcid), "currency": f.integer(r.currency),
         "groupid": f.integer(r.groupid), "credit": f.money(r.credit),
@@ -86,7 +88,8 @@ def client_block(r, currency) -> dict:
         "isOptedInToMarketingEmails": bool(r.marketing_emails_opt_in),
         "allowSingleSignOn": f.integer(r.allow_sso),
         "email_verified": bool(r.email_verified), "datecreated": f.date(r.datecreated),
-        "lastlogin": _last_login(r), "currency_code": currency.code if currency else ""})
+        "lastlogin": _last_login(r), "currency_code": currency.code if currency else "",
+        "customfields": []})  # rules §11: this database has no custom fields
     return block
 
 

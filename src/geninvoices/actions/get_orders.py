@@ -8,7 +8,9 @@ not grow with the number of clients.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, func, select
+import weakref
+
+from sqlalchemy import Connection, and_, func, inspect, select
 
 from .. import catalogue
 from ..models.whmcs import (
@@ -28,6 +30,8 @@ from .params import ActionParams, Text, WholeNumber, parse
 from .registry import read_action
 
 MAX_LIMIT = 1000
+STATUS_INDEX = "gi_orders_status_id"  # revision 0012
+_STATUS_INDEX_SEEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # tblproducts.type as WHMCS names it to people (rules §13)
 PRODUCT_TYPES = {"hostingaccount": "Shared Hosting", "reselleraccount": "Reseller Hosting",
                  "server": "Dedicated/VPS Server", "other": "Other Product/Service"}
@@ -59,13 +63,16 @@ def _page(conn: Connection, p: Params):
     o, c, cur, inv = tblorders, tblclients, tblcurrencies, tblinvoices
     prefix = func.coalesce(cur.c.prefix, default_currency("prefix"))
     suffix = func.coalesce(cur.c.suffix, default_currency("suffix"))
+    # the page's ids first, then only their rows: a deep limitstart skips ids, not rows
+    page = (select(o.c.id).where(_filters(p)).order_by(o.c.id.desc())
+            .offset(p.limitstart).limit(min(p.limitnum, MAX_LIMIT)).subquery("page"))
     query = (select(o, c.c.firstname, c.c.lastname, prefix.label("currencyprefix"),
                     suffix.label("currencysuffix"), inv.c.status.label("paymentstatus"))
-             .select_from(o.outerjoin(c, c.c.id == o.c.userid)
+             .select_from(o.join(page, page.c.id == o.c.id)
+                          .outerjoin(c, c.c.id == o.c.userid)
                           .outerjoin(cur, cur.c.id == c.c.currency)
                           .outerjoin(inv, inv.c.id == o.c.invoiceid))
-             .where(_filters(p)).order_by(o.c.id.desc())
-             .offset(p.limitstart).limit(min(p.limitnum, MAX_LIMIT)))
+             .order_by(o.c.id.desc()))
     return conn.execute(query).all()
 
 
@@ -119,11 +126,30 @@ def order_row(r, lines: list[dict], gateways: dict[str, str]) -> dict:
     }
 
 
+def _has_status_index(conn: Connection) -> bool:
+    """Whether ``tblorders`` holds gi_orders_status_id (an adopted database only after
+    `migrate --add-indexes`): asked once per engine."""
+    engine = conn.engine
+    if engine not in _STATUS_INDEX_SEEN:
+        names = {i["name"] for i in inspect(conn).get_indexes("tblorders")}
+        _STATUS_INDEX_SEEN[engine] = STATUS_INDEX in names
+    return _STATUS_INDEX_SEEN[engine]
+
+
+def _count(conn: Connection, p: Params) -> int:
+    """rules §13: the orders matching. MariaDB reads the whole table for a status rather than
+    the index on a prefix of TEXT ``status`` (it would have to look at each row too): 24 ms
+    where the index takes 6 ms on 100,000 orders, so it is told to use the index."""
+    query = select(func.count()).select_from(tblorders).where(_filters(p))
+    if p.status.strip() and conn.dialect.name == "mysql" and _has_status_index(conn):
+        query = query.with_hint(tblorders, f"FORCE INDEX ({STATUS_INDEX})", "mysql")
+    return int(conn.execute(query).scalar())
+
+
 @read_action("GetOrders")
 def get_orders(conn: Connection, raw: dict) -> dict:
     p = parse(Params, raw)
-    total = conn.execute(select(func.count()).select_from(tblorders)
-                         .where(_filters(p))).scalar()
+    total = _count(conn, p)
     rows = _page(conn, p) if p.limitnum else []
     lines = _lines(conn, [r.id for r in rows]) if rows else {}
     gateways = catalogue.active_gateways(conn) if rows else {}

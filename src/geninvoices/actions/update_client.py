@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 
 from ..access import utcnow
 from ..clock import today_in
@@ -42,7 +42,7 @@ def _locked_client(conn: Connection, p: Params):
     if p.clientid is not None:
         where = c.id == p.clientid
     elif p.clientemail and p.clientemail.strip():
-        where = func.lower(c.email) == p.clientemail.strip().lower()
+        where = cf.has_email(conn.dialect.name, p.clientemail)
     else:
         raise NotFound(NOT_FOUND)
     row = conn.execute(select(c.id, c.email_preferences).where(where).order_by(c.id)
@@ -69,8 +69,10 @@ def update_client(ctx: Context, raw: dict) -> dict:
     with transaction(ctx.engine) as conn:
         client = _locked_client(conn, p)
         row = cf.changed_columns(p)
-        if p.email is not None and cf.email_taken(conn, p.email, other_than=client.id):
-            raise BusinessError(DUPLICATE)
+        if p.email is not None:
+            cf.lock_emails(conn)
+            if cf.email_taken(conn, p.email, other_than=client.id):
+                raise BusinessError(DUPLICATE)
         if p.currency is not None:
             row["currency"] = cf.currency_id(conn, p.currency)
         if p.email_preferences is not None:

@@ -36,6 +36,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     text,
 )
 
@@ -187,8 +188,51 @@ def order_indexes() -> list[Index]:
     ])
 
 
-def whmcs_indexes() -> list[Index]:
-    """Every index geninvoices puts on WHMCS's tables, detached (see ``_detached``)."""
+def listing_indexes() -> list[Index]:
+    """Revision 0012's indexes (it freezes their definitions; keep the two in step)."""
+    return _detached([
+        # GetOrders: a page's line items, by the orders they belong to
+        Index("gi_hosting_orderid", tblhosting.c.orderid),
+        Index("gi_hostingaddons_orderid", tblhostingaddons.c.orderid),
+        Index("gi_domains_orderid", tbldomains.c.orderid),
+        # GetOrders and GetClients by status: the count, and the page in id order
+        Index("gi_orders_status_id", tblorders.c.status, tblorders.c.id,
+              mysql_length={"status": 16}),
+        Index("gi_clients_status_id", tblclients.c.status, tblclients.c.id),
+    ])
+
+
+# GetClients' search (rules §11): a case-insensitive prefix match on each of these columns.
+CLIENT_SEARCH_COLUMNS = ("email", "firstname", "lastname", "companyname")
+# MariaDB/MySQL index only a prefix of a TEXT column; 64 characters tell clients apart.
+CLIENT_SEARCH_PREFIX = 64
+
+
+def client_search_indexes(dialect: str) -> list[Index]:
+    """Revision 0010's indexes (it freezes their definitions; keep the two in step), one per
+    column of ``CLIENT_SEARCH_COLUMNS``, each of the kind its backend's case-insensitive
+    prefix match can use: PostgreSQL ``lower(col) LIKE lower('term%')`` an expression index
+    with ``text_pattern_ops``; SQLite ``col LIKE 'term%'`` (case-insensitive for ASCII) an
+    index in the NOCASE collation; MariaDB/MySQL, whose collation already ignores case, a plain
+    index on the column's first characters."""
+    indexes = []
+    for name in CLIENT_SEARCH_COLUMNS:
+        column, index_name = tblclients.c[name], f"gi_clients_{name}_search"
+        if dialect == "postgresql":
+            lowered = func.lower(column).label(f"{name}_lower")
+            indexes.append(Index(index_name, lowered,
+                                 postgresql_ops={f"{name}_lower": "text_pattern_ops"}))
+        elif dialect == "sqlite":
+            indexes.append(Index(index_name, column.collate("NOCASE")))
+        else:
+            indexes.append(Index(index_name, column,
+                                 mysql_length={name: CLIENT_SEARCH_PREFIX}))
+    return _detached(indexes)
+
+
+def whmcs_indexes(dialect: str) -> list[Index]:
+    """Every index geninvoices puts on WHMCS's tables on ``dialect``, detached (see
+    ``_detached``)."""
     return _detached([
         # "already billed": a line of this type and relid for this due date
         Index("gi_invoiceitems_type_relid_duedate", tblinvoiceitems.c.type,
@@ -209,4 +253,6 @@ def whmcs_indexes() -> list[Index]:
         Index("gi_credit_clientid", tblcredit.c.clientid),
         *billable_item_indexes(),
         *order_indexes(),
+        *client_search_indexes(dialect),
+        *listing_indexes(),
     ])

@@ -302,10 +302,13 @@ def ips_list() -> None:
 @config_app.command("get")
 @command
 def config_get(key: str) -> None:
-    """Print a tblconfiguration value."""
+    """Print a tblconfiguration value (a setting geninvoices reads: its default when unset)."""
+    from .models.defaults import KNOWN_SETTINGS
     from .models.whmcs import tblconfiguration as cfg
     with database() as engine, transaction(engine, write=False) as conn:
         value = conn.execute(select(cfg.c.value).where(cfg.c.setting == key)).scalar()
+    if value is None:
+        value = KNOWN_SETTINGS.get(key)
     if value is None:
         fail(f"no setting named {key}")
     typer.echo(value)

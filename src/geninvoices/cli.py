@@ -98,6 +98,8 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
             typer.echo("\n# a client, a monthly order, GenInvoices and a payment, through the "
                        "API (paste into a shell):")
             typer.echo(walkthrough(_endpoint(host, port), ident, secret, product))
+        else:
+            _hint_credentials(engine)
     with metrics_directory():
         from .app import configure_logging  # after the directory: it imports the metrics
         configure_logging()
@@ -108,6 +110,15 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
             uvicorn.run("geninvoices.app:create_app", **options)
         else:  # a socket per worker: connections spread over the workers (listeners.py)
             serve_workers(uvicorn.Config("geninvoices.app:create_app", **options))
+
+
+def _hint_credentials(engine) -> None:
+    """With no active credential every API call is refused: say how to make one."""
+    with transaction(engine, write=False) as conn:
+        if access.active_credentials(conn):
+            return
+    typer.echo("no active API credential: every API call will be refused until you create "
+               "one with `geninvoices credentials create`", err=True)
 
 
 @contextlib.contextmanager

@@ -77,7 +77,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     import uvicorn
 
     from .clock import today_in
-    from .demo import demo_product, start_demo, walkthrough
+    from .demo import demo_product, start_demo, walkthrough, walkthrough_number
     from .listeners import serve_workers
 
     s = settings()
@@ -94,10 +94,10 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
                        "secret no longer works)", err=True)
             typer.echo(demo_curl(host, port, ident, secret))
             with transaction(engine, write=False) as conn:
-                product = demo_product(conn)
+                product, n = demo_product(conn), walkthrough_number(conn)
             typer.echo("\n# a client, a monthly order, GenInvoices and a payment, through the "
                        "API (paste into a shell):")
-            typer.echo(walkthrough(_endpoint(host, port), ident, secret, product))
+            typer.echo(walkthrough(_endpoint(host, port), ident, secret, product, n))
         else:
             _hint_credentials(engine)
     with metrics_directory():

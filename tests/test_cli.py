@@ -20,7 +20,7 @@ from geninvoices.demo import seed_demo
 from geninvoices.models import whmcs
 from geninvoices.models.whmcs import tblclients
 from tests.conftest import MARIADB_URL, PG_URL, load_whmcs_schema
-from tests.net import free_port, stop, wait_until_up
+from tests.net import free_port, start_server, stop, wait_until_up
 
 
 def gi(url, *args, stdin=None, extra_env=None):
@@ -305,6 +305,26 @@ def test_serve_demo_prints_a_curl_line_that_works(tmp_path):
     assert "re-issued the demo credential" in log2.read_text()
     listed = gi(url, "credentials", "list").stdout
     assert fields2["identifier"] in listed and listed.count("serve --demo") == 2
+
+
+def test_serve_without_a_credential_says_how_to_create_one(tmp_path):
+    """A fresh database has no credential, so every call would be refused: serve says so on
+    stderr, once; with a credential it says nothing of the kind."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    hint = "no active API credential"
+
+    def served_log(name: str) -> str:
+        with open(tmp_path / name, "w") as log:
+            server, endpoint = start_server(url, log=log)
+            try:
+                wait_until_up(endpoint)
+            finally:
+                stop(server)
+        return (tmp_path / name).read_text()
+    first = served_log("first.log")
+    assert first.count(hint) == 1 and "`geninvoices credentials create`" in first, first
+    assert gi(url, "credentials", "create").returncode == 0
+    assert hint not in served_log("second.log")
 
 
 def serve_refused(result) -> str:

@@ -56,6 +56,8 @@ def test_the_wheel_ships_the_migrations(installed):
     assert migrations.is_relative_to(installed), migrations  # not the source tree
     assert (migrations / "env.py").exists() and (migrations / "frozen" / "whmcs_0001.sql").exists()
     assert {p.name[:4] for p in (migrations / "versions").glob("*.py")} >= {"0001", "0005"}
+    templates = migrations.parent / "documents" / "templates"  # data folders ship too
+    assert {p.name for p in templates.iterdir()} >= {"invoice.html", "invoice.css", "email.html"}
 
 
 def test_migrate_and_serve_demo_from_the_wheel(installed, tmp_path):

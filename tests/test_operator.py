@@ -58,6 +58,7 @@ def test_adopt_refuses_a_database_without_whmcs_tables(new_url):
     ("CreateInvoiceDaysBeforeMonthly", "2.5", "or an empty value"),
     ("CreateDomainInvoiceDaysBefore", "99999", "0 to 3650"),
     ("TaxEnabled", "maybe", "give on or off"),
+    ("EnablePDFInvoices", "maybe", "give on or off"),
     ("DateFormat", "DD/MM/YY", "DD/MM/YYYY, DD.MM.YYYY, DD-MM-YYYY, MM/DD/YYYY, YYYY/MM/DD, "
                                "YYYY-MM-DD"),
     ("TaxType", "Gross", "Exclusive, Inclusive"),
@@ -76,6 +77,7 @@ def test_config_set_refuses_what_the_engine_cannot_read(database_url, key, value
     ("CreateInvoiceDaysBeforeAnnually", "", ""),
     ("TaxEnabled", "ON", "on"),
     ("TaxEnabled", "off", ""),
+    ("EnablePDFInvoices", "no", ""),
     ("DateFormat", "yyyy-mm-dd", "YYYY-MM-DD"),
     ("TaxType", "inclusive", "Inclusive"),
     ("SequentialInvoiceNumberFormat", "PAID-{NUMBER}", "PAID-{NUMBER}"),
@@ -96,10 +98,16 @@ def test_config_list_shows_every_engine_setting_and_whether_it_is_the_default(da
     assert listed.returncode == 0, listed.stderr
     rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:4]]
             for line in listed.stdout.splitlines() if line.startswith("│")}
-    assert set(rows) == set(DEFAULT_SETTINGS)
+    assert set(rows) == set(DEFAULT_SETTINGS) | {
+        "CompanyName", "InvoicePayTo", "TaxID", "LogoURL", "EnablePDFInvoices", "SystemURL"}
     assert rows["CreateInvoiceDaysBefore"] == ["7", "changed (default 14)"]
     assert rows["DateFormat"] == ["DD/MM/YYYY", "default"]
     assert rows["TaxL2Compound"] == ["", "not set: the default applies"]
+    # what the invoice documents read is listed too, and `get` gives its default until set
+    assert rows["EnablePDFInvoices"] == ["on", "not set: the default applies"]
+    assert rows["SystemURL"] == ["", "not set: the default applies"]
+    assert gi(database_url, "config", "get", "EnablePDFInvoices").stdout == "on\n"
+    assert gi(database_url, "config", "get", "LogoURL").stdout == "\n"
 
 
 # --- lockouts --------------------------------------------------------------------------------

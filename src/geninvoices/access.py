@@ -83,6 +83,13 @@ def create_credential(conn: Connection, *, allow: list[str] | None, description:
     return identifier, secret
 
 
+def active_credentials(conn: Connection) -> int:
+    """How many credentials are not revoked."""
+    c = own.credentials
+    return conn.execute(select(func.count()).select_from(c).where(
+        c.c.revoked_at.is_(None))).scalar()
+
+
 def list_credentials(conn: Connection) -> list[dict]:
     c, cr, ra, r = own.credentials, own.credential_roles, own.role_actions, own.roles
     rows = conn.execute(select(c).order_by(c.c.id)).mappings().all()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from . import access
 from .models import own
@@ -40,9 +40,7 @@ def ensure(conn: Connection, wanted: Bootstrap) -> tuple[str, tuple[str, str] | 
                          "GENINVOICES_BOOTSTRAP_SECRET, or neither")
     if wanted.identifier:
         return _named(conn, wanted.identifier, wanted.secret), None
-    c = own.credentials
-    active = conn.execute(select(func.count()).select_from(c).where(
-        c.c.revoked_at.is_(None))).scalar()
+    active = access.active_credentials(conn)
     if active:
         return f"{active} active credential(s) already; none created", None
     ident, secret = access.create_credential(conn, allow=None, description="first start")

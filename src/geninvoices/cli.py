@@ -48,6 +48,7 @@ app.add_typer(cli_admin.lockouts_app, name="lockouts")
 app.add_typer(cli_documents.invoice_app, name="invoice")
 cli_documents.invoice_app.command("pdf")(command(cli_documents.invoice_pdf))
 cli_documents.invoice_app.command("html")(command(cli_documents.invoice_html))
+cli_documents.invoice_app.command("link")(command(cli_documents.invoice_link))
 app.add_typer(cli_catalogue.products_app, name="products")
 app.add_typer(cli_catalogue.gateways_app, name="gateways")
 config_app.command("list")(command(cli_admin.config_list))
@@ -77,7 +78,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     import uvicorn
 
     from .clock import today_in
-    from .demo import demo_product, start_demo, walkthrough
+    from .demo import demo_product, start_demo, walkthrough, walkthrough_number
     from .listeners import serve_workers
 
     s = settings()
@@ -94,10 +95,12 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
                        "secret no longer works)", err=True)
             typer.echo(demo_curl(host, port, ident, secret))
             with transaction(engine, write=False) as conn:
-                product = demo_product(conn)
+                product, n = demo_product(conn), walkthrough_number(conn)
             typer.echo("\n# a client, a monthly order, GenInvoices and a payment, through the "
                        "API (paste into a shell):")
-            typer.echo(walkthrough(_endpoint(host, port), ident, secret, product))
+            typer.echo(walkthrough(_endpoint(host, port), ident, secret, product, n))
+        else:
+            _hint_credentials(engine)
     with metrics_directory():
         from .app import configure_logging  # after the directory: it imports the metrics
         configure_logging()
@@ -108,6 +111,15 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
             uvicorn.run("geninvoices.app:create_app", **options)
         else:  # a socket per worker: connections spread over the workers (listeners.py)
             serve_workers(uvicorn.Config("geninvoices.app:create_app", **options))
+
+
+def _hint_credentials(engine) -> None:
+    """With no active credential every API call is refused: say how to make one."""
+    with transaction(engine, write=False) as conn:
+        if access.active_credentials(conn):
+            return
+    typer.echo("no active API credential: every API call will be refused until you create "
+               "one with `geninvoices credentials create`", err=True)
 
 
 @contextlib.contextmanager
@@ -302,10 +314,13 @@ def ips_list() -> None:
 @config_app.command("get")
 @command
 def config_get(key: str) -> None:
-    """Print a tblconfiguration value."""
+    """Print a tblconfiguration value (a setting geninvoices reads: its default when unset)."""
+    from .models.defaults import KNOWN_SETTINGS
     from .models.whmcs import tblconfiguration as cfg
     with database() as engine, transaction(engine, write=False) as conn:
         value = conn.execute(select(cfg.c.value).where(cfg.c.setting == key)).scalar()
+    if value is None:
+        value = KNOWN_SETTINGS.get(key)
     if value is None:
         fail(f"no setting named {key}")
     typer.echo(value)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from . import access
 from .cli_support import EXIT_USAGE, command, database, fail, settings
 from .db import transaction
-from .models.defaults import DEFAULT_SETTINGS
+from .models.defaults import KNOWN_SETTINGS
 from .models.whmcs import tblconfiguration as cfg
 from .settings_check import engine_settings
 
@@ -50,7 +50,7 @@ def config_list() -> None:
         stored = dict(conn.execute(select(cfg.c.setting, cfg.c.value)).all())
     table = Table("setting", "value", "default?")
     for key in engine_settings():
-        default = DEFAULT_SETTINGS[key]
+        default = KNOWN_SETTINGS[key]
         if key not in stored:
             table.add_row(key, escape(default), "not set: the default applies")
         else:

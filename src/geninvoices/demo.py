@@ -21,6 +21,7 @@ from .catalogue import activate_gateway, active_gateways
 from .errors import BusinessError, NotFound
 from .models import own
 from .models.whmcs import (
+    tblaccounts,
     tbladdons,
     tblclients,
     tblconfiguration,
@@ -120,18 +121,37 @@ def demo_product(conn: Connection) -> int:
         tblproducts.c.name == DEMO_PRODUCT)).scalar() or 0
 
 
-def walkthrough(url: str, identifier: str, secret: str, product: int) -> str:
+def walkthrough_number(conn: Connection) -> int:
+    """The first n whose walkthrough client (`walkthrough_email`) and payment (`demo-n`) are
+    not in the database yet, so a walkthrough printed again after a re-run works too."""
+    n = 1
+    while conn.execute(select(tblclients.c.id).where(
+            tblclients.c.email == walkthrough_email(n)).limit(1)).first() or conn.execute(
+            select(tblaccounts.c.id).where(tblaccounts.c.transid == f"demo-{n}").limit(1)
+            ).first():
+        n += 1
+    return n
+
+
+def walkthrough_email(n: int) -> str:
+    return "jo@example.com" if n == 1 else f"jo{n}@example.com"  # a "+" would need encoding
+
+
+def walkthrough(url: str, identifier: str, secret: str, product: int, n: int = 1) -> str:
     """Six curl lines (README's quick start): add a client, order a monthly service, accept
-    the order, run GenInvoices, find the invoice, pay it. Ids travel in shell variables."""
+    the order, run GenInvoices, find the invoice, pay it. Ids travel in shell variables; a
+    reply without the id leaves its variable empty. ``n`` (`walkthrough_number`) makes the
+    client's email and the payment's transid new."""
     api = f"{url}?identifier={identifier}&secret={secret}&responsetype=json"
 
     def take(field: str) -> str:
-        return f" | sed -E 's/.*\"{field}\":\"?([0-9]+).*/\\1/')"
+        return f" | sed -nE 's/.*\"{field}\":\"?([0-9]+).*/\\1/p')"
     return "\n".join([
         f"API='{api}'",
         "CLIENT=$(curl -s \"$API\" -d action=AddClient -d firstname=Jo -d lastname=Doe "
-        "-d email=jo@example.com -d address1='1 Main St' -d city=Springfield -d state=IL "
-        "-d postcode=62701 -d country=US -d phonenumber=5551234567" + take("clientid"),
+        f"-d email={walkthrough_email(n)} -d address1='1 Main St' -d city=Springfield "
+        "-d state=IL -d postcode=62701 -d country=US -d phonenumber=5551234567"
+        + take("clientid"),
         f"ORDER=$(curl -s \"$API\" -d action=AddOrder -d clientid=$CLIENT -d 'pid[0]={product}' "
         "-d 'billingcycle[0]=monthly' -d paymentmethod=banktransfer -d noinvoice=1"
         + take("orderid"),
@@ -139,5 +159,5 @@ def walkthrough(url: str, identifier: str, secret: str, product: int) -> str:
         "curl -s \"$API\" -d action=GenInvoices -d clientid=$CLIENT; echo",
         "INVOICE=$(curl -s \"$API\" -d action=GetInvoices -d userid=$CLIENT" + take("id"),
         "curl -s \"$API\" -d action=AddInvoicePayment -d invoiceid=$INVOICE "
-        "-d transid=demo-1 -d gateway=banktransfer; echo",
+        f"-d transid=demo-{n} -d gateway=banktransfer; echo",
     ])

@@ -127,8 +127,10 @@ def _client(conn: Connection, client_id: int) -> due.Client:
 def _check_gateway(conn: Connection, method: str) -> None:
     gateways = catalogue.active_gateways(conn)
     if method not in gateways:
+        hint = "" if gateways else ("(none: no payment gateway is active; activate one "
+                                    "with geninvoices gateways add MODULE --name NAME)")
         raise BusinessError("Invalid Payment Method. Valid options include "
-                            + ",".join(gateways))
+                            + ",".join(gateways) + hint)
 
 
 def find_promotion(conn: Connection, code: str, today: dt.date) -> Offer | None:

@@ -1,6 +1,7 @@
 """What `geninvoices config set` accepts for the settings the engine reads (rules §8).
 
-The engine reads a handful of ``tblconfiguration`` keys (``billing/options.py``) and quietly
+The engine reads a handful of ``tblconfiguration`` keys (``billing/options.py``; the invoice
+documents a few more, ``documents/``) and quietly
 falls back to a default when a value makes no sense to it (`CreateInvoiceDaysBefore seven`
 reads as 14). So those keys are checked when they are set, and stored the way WHMCS stores
 them (`on` or empty for a checkbox, `Exclusive` or `Inclusive`). Any other key is WHMCS's or
@@ -11,14 +12,14 @@ from __future__ import annotations
 
 from .billing.describe import DATE_FORMATS
 from .billing.options import CYCLE_LEAD_KEYS
-from .models.defaults import DEFAULT_SETTINGS
+from .models.defaults import KNOWN_SETTINGS
 
 MAX_DAYS = 3650  # ten years ahead: more is a typo, and dates near year 9999 overflow
 MAX_NUMBER = 2_147_483_647  # invoice numbers end up in int(10) and varchar columns
 CHECKBOXES = frozenset({
     "ContinuousInvoiceGeneration", "NoAutoApplyCredit", "TaxEnabled", "TaxDomains",
     "TaxBillableItems", "TaxL2Compound", "TaxCustomInvoiceNumbering",
-    "SequentialInvoiceNumbering",
+    "SequentialInvoiceNumbering", "EnablePDFInvoices",
 })
 # an empty per-cycle or domain lead time means "use CreateInvoiceDaysBefore"
 OPTIONAL_DAYS = frozenset({*CYCLE_LEAD_KEYS.values(), "CreateDomainInvoiceDaysBefore"})
@@ -48,8 +49,9 @@ def check_setting(key: str, value: str) -> str:
 
 
 def engine_settings() -> list[str]:
-    """Every key the engine reads, in the order `config list` shows them."""
-    return list(DEFAULT_SETTINGS)
+    """Every key the engine and the invoice documents read, in the order `config list`
+    shows them."""
+    return list(KNOWN_SETTINGS)
 
 
 def _checkbox(key: str, text: str) -> str:

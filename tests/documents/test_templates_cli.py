@@ -78,3 +78,43 @@ def test_invoice_pdf_of_an_unknown_invoice_is_one_error_line(billed_url, tmp_pat
     assert done.returncode == 1 and done.stderr.strip() == "error: invoice 424242 not found"
     assert not (tmp_path / "x.pdf").exists()
     assert gi(url, "invoice", "pdf", "0", "-o", "x.pdf").returncode == 2
+
+
+def test_invoice_link_prints_a_signed_url_that_opens_the_pdf(billed_url):
+    """`invoice link ID`: the signed link the Invoice Created email carries, on demand; it
+    opens the PDF from an address off the allow-list, without a credential."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from geninvoices.db import make_engine
+    from tests.documents.test_access import OUTSIDER, SECRET, get
+    url, invoice = billed_url
+    with_secret = {"GENINVOICES_INVOICE_LINK_SECRET": SECRET}
+    assert "GENINVOICES_INVOICE_LINK_SECRET" in one_line(gi(url, "invoice", "link", str(invoice)))
+    assert "SystemURL" in one_line(gi(url, "invoice", "link", str(invoice),
+                                      extra_env=with_secret))
+    assert gi(url, "config", "set", "SystemURL", "https://billing.example.com").returncode == 0
+    assert one_line(gi(url, "invoice", "link", "424242", extra_env=with_secret)) == \
+        "error: invoice 424242 not found"
+    done = gi(url, "invoice", "link", str(invoice), extra_env=with_secret)
+    assert done.returncode == 0, done.stderr
+    printed = urlsplit(done.stdout.strip())
+    assert (printed.scheme, printed.netloc, printed.path) == (
+        "https", "billing.example.com", f"/invoices/{invoice}.pdf")
+    query = dict(parse_qsl(printed.query))
+    assert set(query) == {"expires", "signature"}
+    engine = make_engine(url)
+    try:
+        app = create_app(Settings(database_url=url, invoice_link_secret=SECRET), engine)
+        reply = get(app, printed.path, params=query, client=OUTSIDER)
+        assert reply.status_code == 200 and reply.content.startswith(b"%PDF")
+        other = create_app(Settings(database_url=url, invoice_link_secret="x" * 32), engine)
+        assert get(other, printed.path, params=query, client=OUTSIDER).status_code != 200
+    finally:
+        engine.dispose()
+
+
+def one_line(done) -> str:
+    """A refusal: exit 1 and one error line."""
+    assert done.returncode == 1 and not done.stdout, (done.stdout, done.stderr)
+    [line] = done.stderr.strip().splitlines()
+    return line

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from geninvoices.models import own
-from geninvoices.models.whmcs import tblclients, tblorders, tblpromotions
+from geninvoices.models.whmcs import tblclients, tblorders, tblpaymentgateways, tblpromotions
 from tests import builders as b
 from tests.engine.helpers import addon, domain, invoices, ledger, lines, outbox, rows, service
 from tests.orders.shop import ORDER_DAY, api, counts, make_shop
@@ -205,6 +205,17 @@ def test_bad_input_is_refused_and_writes_nothing(engine, shop, change, message):
     assert counts(engine) == before
     with engine.connect() as conn:
         assert conn.execute(own.ledger.select()).first() is None
+
+
+def test_with_no_active_gateway_the_refusal_says_how_to_activate_one(engine, shop):
+    with engine.begin() as conn:
+        conn.execute(tblpaymentgateways.delete())
+    before = counts(engine)
+    reply = api(engine).json("AddOrder", **order(shop))
+    assert reply == {"result": "error", "message": (
+        "Invalid Payment Method. Valid options include (none: no payment gateway is active; "
+        "activate one with geninvoices gateways add MODULE --name NAME)")}
+    assert counts(engine) == before
 
 
 def test_a_closed_client_and_an_expired_promotion(engine, shop):

@@ -38,3 +38,18 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "SequentialInvoiceNumberFormat": "{NUMBER}",
     "SequentialInvoiceNumberValue": "1",
 }
+
+# What the invoice documents and their email read (rules §15), with the value that means
+# what they do when the setting is absent: no company details, PDFs attached, no link. A
+# fresh database does not hold them (they are not in revision 0005); `config list` and
+# `config get` show these defaults until one is set.
+DOCUMENT_SETTINGS: dict[str, str] = {
+    "CompanyName": "",
+    "InvoicePayTo": "",
+    "TaxID": "",
+    "LogoURL": "",
+    "EnablePDFInvoices": "on",
+    "SystemURL": "",
+}
+# every setting geninvoices reads, with its default
+KNOWN_SETTINGS: dict[str, str] = {**DEFAULT_SETTINGS, **DOCUMENT_SETTINGS}

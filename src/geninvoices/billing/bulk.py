@@ -15,7 +15,7 @@ import datetime as dt
 from functools import cache
 
 from sqlalchemy import Column, Connection, Table, any_, bindparam, insert, select
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.sql import ColumnElement
 
 
@@ -32,8 +32,11 @@ def insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
     """Insert rows that all name the same columns."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
+    name = conn.dialect.name
+    if name == "postgresql":
         conn.exec_driver_sql(_unnest_insert(conn, table, rows), _arrays(conn, table, rows))
+    elif name == "sqlite":
+        _sqlite_insert(conn, table, rows)
     else:
         conn.execute(insert(table), rows)
 
@@ -53,7 +56,7 @@ def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
     if name == "sqlite":
         # one writer, and this transaction is it (BEGIN IMMEDIATE): AUTOINCREMENT ids are the
         # next ones, in order, which spares SQLAlchemy's one-row-at-a-time RETURNING there
-        conn.execute(insert(table), rows)
+        _sqlite_insert(conn, table, rows)
         last = conn.execute(select(table.c.id).order_by(table.c.id.desc()).limit(1)).scalar()
         return list(range(last - len(rows) + 1, last + 1))
     returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -71,7 +74,7 @@ def insert_ignore(conn: Connection, table: Table, rows: list[dict]) -> None:
         sql = _unnest_insert(conn, table, rows) + " ON CONFLICT DO NOTHING"
         conn.exec_driver_sql(sql, _arrays(conn, table, rows))
     elif name == "sqlite":
-        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
+        _sqlite_insert(conn, table, rows, " ON CONFLICT DO NOTHING")
     else:
         stmt = mysql.insert(table)
         first = next(iter(rows[0]))
@@ -112,15 +115,27 @@ def _move_by_case(conn: Connection, table: Table, moves: list[tuple[int, dt.date
     conn.exec_driver_sql(sql, tuple(params))
 
 
+def _sqlite_insert(conn: Connection, table: Table, rows: list[dict], suffix: str = ""):
+    """The driver's executemany over tuples: in-process, one prepared statement."""
+    names = _names(conn, rows)
+    marks = ", ".join("?" * len(rows[0]))
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}){suffix}"
+    conn.exec_driver_sql(sql, list(zip(*_arrays(conn, table, rows), strict=True)))
+
+
 def _unnest_insert(conn: Connection, table: Table, rows: list[dict], *,
                    ordered: bool = False) -> str:
     columns = [table.c[name] for name in rows[0]]
-    names = ", ".join(c.name for c in columns)
+    names = _names(conn, rows)
     arrays = ", ".join(f"%b::{_pg_type(c)}[]" for c in columns)  # %b: sent in binary
     if not ordered:
         return f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"
     return (f"INSERT INTO {table.name} ({names}) SELECT {names} FROM unnest({arrays}) "
             f"WITH ORDINALITY AS v({names}, n) ORDER BY n")
+
+
+def _names(conn: Connection, rows: list[dict]) -> str:
+    return ", ".join(conn.dialect.identifier_preparer.quote(name) for name in rows[0])
 
 
 @cache

@@ -14,9 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from sqlalchemy import Column, Connection, Table, any_, bindparam, insert, select
+from sqlalchemy import Column, Connection, Table, any_, bindparam, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.sql import ColumnElement
+
+from ..models import own
+from ..models.whmcs import tblinvoiceitems
 
 
 def among(conn: Connection, column: Column, values) -> ColumnElement:
@@ -99,6 +102,34 @@ def move_dates(conn: Connection, table: Table, moves: list[tuple[int, dt.date, d
             [(new.isoformat(), i, old.isoformat()) for i, old, new in moves])
     else:
         _move_by_case(conn, table, moves)
+
+
+def set_ledger_invoices(conn: Connection, token: str,
+                        billed: list[tuple[str, int, dt.date, int]], invoice_ids: list[int]):
+    """Each (kind, relid, period start, invoice id): the invoice that bills a period this
+    run claimed (``token``, invoice id still 0), found by the ledger's unique key."""
+    if not billed:
+        return
+    name = conn.dialect.name
+    if name == "postgresql":
+        kinds, relids, starts, invoices = (list(c) for c in zip(*billed, strict=True))
+        conn.exec_driver_sql(
+            "UPDATE geninvoices_ledger AS lg SET invoiceid = v.invoiceid "
+            "FROM unnest(%b::varchar[], %b::integer[], %b::date[], %b::integer[]) "
+            "AS v(kind, relid, period_start, invoiceid) WHERE lg.kind = v.kind "
+            "AND lg.relid = v.relid AND lg.period_start = v.period_start "
+            "AND lg.run_token = %s AND lg.invoiceid = 0", (kinds, relids, starts, invoices, token))
+    elif name == "sqlite":
+        conn.exec_driver_sql(
+            "UPDATE geninvoices_ledger SET invoiceid = ? WHERE kind = ? AND relid = ? "
+            "AND period_start = ? AND run_token = ? AND invoiceid = 0",
+            [(inv, kind, relid, start.isoformat(), token) for kind, relid, start, inv in billed])
+    else:
+        # one multi-table UPDATE, from these invoices' lines to their periods by unique key
+        lg, li = own.ledger, tblinvoiceitems
+        conn.execute(update(lg).values(invoiceid=li.c.invoiceid).where(
+            li.c.invoiceid.in_(invoice_ids), li.c.type == lg.c.kind, li.c.relid == lg.c.relid,
+            li.c.duedate == lg.c.period_start, lg.c.run_token == token, lg.c.invoiceid == 0))
 
 
 def _move_by_case(conn: Connection, table: Table, moves: list[tuple[int, dt.date, dt.date]]):

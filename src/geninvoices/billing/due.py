@@ -214,19 +214,25 @@ def already_billed(conn: Connection, items: list[Item]) -> Billed:
     if not items:
         return Billed(set(), set())
     wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    lg, li = own.ledger, tblinvoiceitems
+    ledger_key = (lg.c.kind, lg.c.relid, lg.c.period_start)
+    line_key = (li.c.type, li.c.relid, li.c.duedate)
+    ledger = select(*ledger_key).where(periods(conn, ledger_key, wanted))
+    lines = select(*line_key).where(periods(conn, line_key, wanted))
+    return Billed({tuple(r) for r in conn.execute(ledger)} & wanted,
+                  {tuple(r) for r in conn.execute(lines)} & wanted)
+
+
+def periods(conn: Connection, key: tuple, wanted: set[tuple[str, int, dt.date]]):
+    """Rows whose (kind, id, period start) ``key`` columns may be one of ``wanted``, found
+    through an index on those columns: per kind, its ids and its period starts (the
+    caller keeps the exact matches)."""
     by_kind: dict[str, tuple[set[int], set[dt.date]]] = {}
     for kind, relid, start in wanted:
         ids, starts = by_kind.setdefault(kind, (set(), set()))
         ids.add(relid)
         starts.add(start)
-    lg, li = own.ledger, tblinvoiceitems
-    ledger = select(lg.c.kind, lg.c.relid, lg.c.period_start).where(or_(*(
-        and_(lg.c.kind == k, among(conn, lg.c.relid, ids),
-             among(conn, lg.c.period_start, starts))
-        for k, (ids, starts) in by_kind.items())))
-    lines = select(li.c.type, li.c.relid, li.c.duedate).where(or_(*(
-        and_(li.c.type == k, among(conn, li.c.relid, ids),
-             among(conn, li.c.duedate, starts))
-        for k, (ids, starts) in by_kind.items())))
-    return Billed({tuple(r) for r in conn.execute(ledger)} & wanted,
-                  {tuple(r) for r in conn.execute(lines)} & wanted)
+    kind_column, relid_column, start_column = key
+    return or_(*(and_(kind_column == k, among(conn, relid_column, ids),
+                      among(conn, start_column, starts))
+                 for k, (ids, starts) in by_kind.items()))

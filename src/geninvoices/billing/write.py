@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, insert, select, update
 
 from .. import faults
 from ..models import own
 from ..models.whmcs import tblclients, tblcredit, tblinvoiceitems, tblinvoices
-from . import bulk, mail, numbering, payment
+from . import bulk, due, mail, numbering, payment
 from .items import Item
 from .kinds import ALL, RECURRING
 from .plan import ClientPlan, Invoice, Line
@@ -34,11 +34,14 @@ def claim(conn: Connection, run: Run, items: list[Item]) -> set[tuple]:
     if not rows:
         return set()
     lg = own.ledger
-    claimed = {tuple(r) for r in conn.execute(select(lg.c.kind, lg.c.relid, lg.c.period_start)
-                                              .where(lg.c.run_token == run.token,
-                                                     lg.c.invoiceid == 0))}
+    wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    # these periods only, by the ledger's unique key: not every period this run has claimed
+    claimed = {tuple(r) for r in conn.execute(
+        select(lg.c.kind, lg.c.relid, lg.c.period_start).where(
+            due.periods(conn, (lg.c.kind, lg.c.relid, lg.c.period_start), wanted),
+            lg.c.run_token == run.token, lg.c.invoiceid == 0))}
     faults.checkpoint("after_claim")
-    return claimed & {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    return claimed & wanted
 
 
 def record_found(conn: Connection, run: Run, items: list[Item]) -> None:
@@ -123,16 +126,11 @@ def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:
 
 
 def _ledger_invoice_ids(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
-    """Each period this run claimed gets the id of the invoice that bills it: one statement,
-    finding the line by the (type, relid, duedate) index."""
-    lg, li = own.ledger, tblinvoiceitems
-    line_invoice = (select(func.max(li.c.invoiceid))
-                    .where(li.c.type == lg.c.kind, li.c.relid == lg.c.relid,
-                           li.c.duedate == lg.c.period_start,
-                           bulk.among(conn, li.c.invoiceid, [i.id for i in invoices]))
-                    .scalar_subquery())
-    conn.execute(update(lg).where(lg.c.run_token == run.token, lg.c.invoiceid == 0)
-                 .values(invoiceid=func.coalesce(line_invoice, 0)))
+    """Each period this run claimed gets the id of the invoice that bills it: the line that
+    holds the period (its item's own line) says which; one statement per chunk."""
+    billed = [(ln.type, ln.item.id, ln.start, inv.id)
+              for inv in invoices for ln in inv.lines if ln.bills_period]
+    bulk.set_ledger_invoices(conn, run.token, billed, [i.id for i in invoices])
 
 
 def _apply_credit(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:

@@ -147,13 +147,22 @@ def _billable(r) -> Item:
         invoicecount=r.invoicecount or 0, stored_duedate=due)
 
 
+def _columns(table, *names: str) -> list:
+    """What an item is built from, and no more: the columns every kind has, then its own."""
+    common = ("id", "userid", "nextduedate", "nextinvoicedate", "paymentmethod")
+    regdate = () if table is tbldomains else ("regdate",)
+    return [table.c[name] for name in (*common, *regdate, *names)]
+
+
 def _cancel_requested(service_id_column) -> ColumnElement:
     return exists().where(tblcancelrequests.c.relid == service_id_column)
 
 
 def _services(conn, client_ids, narrowed) -> list[Item]:
     h, p = tblhosting, tblproducts
-    query = (select(h, p.c.id.label("product_id"), p.c.name.label("product_name"),
+    query = (select(*_columns(h, "amount", "billingcycle", "domain", "domainstatus", "packageid",
+                              "promoid"),
+                    p.c.id.label("product_id"), p.c.name.label("product_name"),
                     p.c.tax.label("product_tax"), _cancel_requested(h.c.id).label("cancelled"))
              .select_from(h.outerjoin(p, p.c.id == h.c.packageid))
              .where(among(conn, h.c.userid, client_ids), narrowed))
@@ -168,7 +177,9 @@ def _services(conn, client_ids, narrowed) -> list[Item]:
 
 def _addons(conn, client_ids, narrowed) -> list[Item]:
     a, ad, h = tblhostingaddons, tbladdons, tblhosting
-    query = (select(a, ad.c.id.label("addon_exists"), ad.c.name.label("addon_name"),
+    query = (select(*_columns(a, "recurring", "billingcycle", "status", "name", "tax",
+                              "addonid"),
+                    ad.c.id.label("addon_exists"), ad.c.name.label("addon_name"),
                     h.c.id.label("parent_id"), h.c.domainstatus.label("parent_status"),
                     _cancel_requested(a.c.hostingid).label("parent_cancelled"))
              .select_from(a.outerjoin(ad, ad.c.id == a.c.addonid)
@@ -188,7 +199,9 @@ def _addons(conn, client_ids, narrowed) -> list[Item]:
 
 def _domains(conn, client_ids, narrowed) -> list[Item]:
     d = tbldomains
-    query = select(d).where(among(conn, d.c.userid, client_ids), narrowed)
+    query = select(*_columns(d, "recurringamount", "registrationperiod", "registrationdate",
+                             "status", "domain", "donotrenew", "promoid")).where(
+        among(conn, d.c.userid, client_ids), narrowed)
     return [Item(
         DOMAIN, r.id, r.userid, to_money(r.recurringamount or 0), r.registrationperiod or 0,
         r.registrationdate, r.nextduedate, r.nextinvoicedate, r.paymentmethod or "",

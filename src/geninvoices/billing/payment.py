@@ -66,7 +66,9 @@ def _advance_kind(conn: Connection, kind: Kind, relids: set[int], invoice_ids: l
                    li.c.duedate >= table.c.nextduedate)):
         paid.setdefault(relid, set()).add(duedate)
     changed = []
-    for item in conn.execute(select(table).where(among(conn, table.c.id, relids))):
+    columns = (table.c.id, table.c.nextduedate, table.c[kind.cycle_column],
+               table.c[kind.anchor_column])
+    for item in conn.execute(select(*columns).where(among(conn, table.c.id, relids))):
         moved = _paid_through(kind, item, paid.get(item.id, set()))
         if moved != item.nextduedate:
             changed.append({"b_id": item.id, "b_due": moved})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import cache
 
-from sqlalchemy import Column, Connection, Table, any_, bindparam, insert, select, update
+from sqlalchemy import Column, Connection, Table, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.sql import ColumnElement
 
@@ -125,11 +125,16 @@ def set_ledger_invoices(conn: Connection, token: str,
             "AND period_start = ? AND run_token = ? AND invoiceid = 0",
             [(inv, kind, relid, start.isoformat(), token) for kind, relid, start, inv in billed])
     else:
-        # one multi-table UPDATE, from these invoices' lines to their periods by unique key
+        # the run's unbilled claims, each given the invoice whose line holds its period (a
+        # multi-table UPDATE joining the lines deadlocked concurrent workers on MariaDB)
         lg, li = own.ledger, tblinvoiceitems
-        conn.execute(update(lg).values(invoiceid=li.c.invoiceid).where(
-            li.c.invoiceid.in_(invoice_ids), li.c.type == lg.c.kind, li.c.relid == lg.c.relid,
-            li.c.duedate == lg.c.period_start, lg.c.run_token == token, lg.c.invoiceid == 0))
+        line_invoice = (select(func.max(li.c.invoiceid))
+                        .where(li.c.type == lg.c.kind, li.c.relid == lg.c.relid,
+                               li.c.duedate == lg.c.period_start,
+                               li.c.invoiceid.in_(invoice_ids))
+                        .scalar_subquery())
+        conn.execute(update(lg).where(lg.c.run_token == token, lg.c.invoiceid == 0)
+                     .values(invoiceid=func.coalesce(line_invoice, 0)))
 
 
 def _move_by_case(conn: Connection, table: Table, moves: list[tuple[int, dt.date, dt.date]]):

@@ -103,3 +103,21 @@ def test_among_selects_what_in_selects(engine):
             bulk.among(conn, li.c.type, ("Hosting", "PromoHosting")))).scalars())
         listed = list(conn.execute(query.where(li.c.invoiceid.in_([6, 8, 99]))).scalars())
     assert picked == listed == [101, 103]
+
+
+def test_set_by_id_sets_each_row_its_own_value(engine):
+    with transaction(engine) as conn:
+        b.make_currency(conn)
+        cid = b.make_client(conn)
+        pid = b.make_product(conn)
+        first = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 1))
+        second = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 1))
+        other = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 1))
+        bulk.set_by_id(conn, tblhosting, "nextduedate", [(first, D(2026, 4, 1)),
+                                                         (second, D(2027, 3, 1))])
+        bulk.set_by_id(conn, tblhosting, "amount", [(other, Decimal("12.34"))])
+        got = {r.id: (r.nextduedate, r.amount) for r in conn.execute(
+            select(tblhosting.c.id, tblhosting.c.nextduedate, tblhosting.c.amount))}
+    assert got == {first: (D(2026, 4, 1), Decimal("10.00")),
+                   second: (D(2027, 3, 1), Decimal("10.00")),
+                   other: (D(2026, 3, 1), Decimal("12.34"))}

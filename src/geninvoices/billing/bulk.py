@@ -104,6 +104,25 @@ def move_dates(conn: Connection, table: Table, moves: list[tuple[int, dt.date, d
         _move_by_case(conn, table, moves)
 
 
+def set_by_id(conn: Connection, table: Table, column: str, values: list[tuple[int, object]]):
+    """Each (id, value): set ``column`` of that row. PostgreSQL: one UPDATE ... FROM unnest;
+    elsewhere Core's executemany (SQLite in-process; MariaDB as before)."""
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        target = table.c[column]
+        process = _processor(conn.dialect, target)
+        ids = [i for i, _ in values]
+        new = [process(v) if process else v for _, v in values]
+        conn.exec_driver_sql(
+            f"UPDATE {table.name} AS t SET {column} = v.value FROM unnest(%b::integer[], "
+            f"%b::{_pg_type(target)}[]) AS v(id, value) WHERE t.id = v.id", (ids, new))
+    else:
+        conn.execute(update(table).where(table.c.id == bindparam("b_id"))
+                     .values({column: bindparam("b_value")}),
+                     [{"b_id": i, "b_value": v} for i, v in values])
+
+
 def set_ledger_invoices(conn: Connection, token: str,
                         billed: list[tuple[str, int, dt.date, int]], invoice_ids: list[int]):
     """Each (kind, relid, period start, invoice id): the invoice that bills a period this

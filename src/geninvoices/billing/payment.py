@@ -17,13 +17,13 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import BusinessError, NotFound
 from ..models import own
 from ..models.whmcs import tblaccounts, tblinvoiceitems, tblinvoices
-from . import cycles, numbering
+from . import bulk, cycles, numbering
 from .bulk import among
 from .kinds import BY_TYPE, RECURRING, Kind
 from .money import to_money
@@ -71,13 +71,11 @@ def _advance_kind(conn: Connection, kind: Kind, relids: set[int], invoice_ids: l
     for item in conn.execute(select(*columns).where(among(conn, table.c.id, relids))):
         moved = _paid_through(kind, item, paid.get(item.id, set()))
         if moved != item.nextduedate:
-            changed.append({"b_id": item.id, "b_due": moved})
+            changed.append((item.id, moved))
         else:
             log.info("payment of invoice(s) %s moves no date of %s %s (due %s)",
                      invoice_ids, kind.type, item.id, item.nextduedate)
-    if changed:
-        conn.execute(update(table).where(table.c.id == bindparam("b_id"))
-                     .values(nextduedate=bindparam("b_due")), changed)
+    bulk.set_by_id(conn, table, "nextduedate", changed)
 
 
 def _paid_through(kind: Kind, item, paid_starts: set) -> dt.date | None:

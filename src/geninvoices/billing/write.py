@@ -143,9 +143,7 @@ def _apply_credit(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:
          "description": f"Credit Applied to Invoice #{inv.id}"} for _, inv in used])
     balances = {plan.client.id: plan.client.credit - sum(i.credit for i in plan.invoices)
                 for plan, _ in used}
-    conn.execute(update(tblclients).where(tblclients.c.id == bindparam("b_id"))
-                 .values(credit=bindparam("b_credit")),
-                 [{"b_id": cid, "b_credit": credit} for cid, credit in balances.items()])
+    bulk.set_by_id(conn, tblclients, "credit", list(balances.items()))
 
 
 def _queue_emails(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:

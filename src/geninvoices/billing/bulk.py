@@ -12,9 +12,22 @@ as before.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import cache
 
-from sqlalchemy import Column, Connection, Table, any_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.sql import ColumnElement
 
@@ -26,8 +39,16 @@ def among(conn: Connection, column: Column, values) -> ColumnElement:
     """``column IN (values)``; on PostgreSQL ``column = ANY(array)``: one parameter, not one
     per value, which the driver would parse out of a long query on every call."""
     values = list(values)
-    if conn.dialect.name == "postgresql":
+    name = conn.dialect.name
+    if name == "postgresql":
         return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    if name == "sqlite" and values:
+        # one JSON array, the values as SQLite stores them (dates as ISO text): no statement
+        # of a thousand parameters to build and compile per chunk
+        process = _processor(conn.dialect, column)
+        stored = json.dumps([process(v) if process else v for v in values])
+        return column.in_(select(literal_column("value"))
+                          .select_from(func.json_each(bindparam(None, stored, type_=String))))
     return column.in_(values)
 
 

@@ -23,6 +23,7 @@ from ..models.whmcs import (
     tblinvoiceitems,
     tblproducts,
 )
+from .bulk import among
 from .items import Item
 from .kinds import ADDON, ALL, BILLABLE, DOMAIN, NEXT_INVOICE, SERVICE, Kind
 from .money import to_money
@@ -92,7 +93,7 @@ def lock_clients(conn: Connection, ids: list[int], *, wait: bool,
     """Lock whole clients for this transaction. A scan skips clients another run holds
     (it bills them); a run for one named client waits, up to the lock timeout. A preview
     (``lock=False``) only reads them."""
-    query = select(tblclients).where(tblclients.c.id.in_(ids)).order_by(tblclients.c.id)
+    query = select(tblclients).where(among(conn, tblclients.c.id, ids)).order_by(tblclients.c.id)
     if lock and conn.dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE holds the database
         query = query.with_for_update(skip_locked=not wait)
     return {row.id: _client(row) for row in conn.execute(query)}
@@ -133,7 +134,7 @@ def _billables(conn, client_ids, narrowed) -> list[Item]:
     first_billed = (select(func.min(lg.c.period_start))
                     .where(lg.c.kind == BILLABLE.type, lg.c.relid == b.c.id)
                     .scalar_subquery().label("first_billed"))
-    query = select(b, first_billed).where(b.c.userid.in_(client_ids), narrowed)
+    query = select(b, first_billed).where(among(conn, b.c.userid, client_ids), narrowed)
     return [_billable(r) for r in conn.execute(query)]
 
 
@@ -146,16 +147,25 @@ def _billable(r) -> Item:
         invoicecount=r.invoicecount or 0, stored_duedate=due)
 
 
+def _columns(table, *names: str) -> list:
+    """What an item is built from, and no more: the columns every kind has, then its own."""
+    common = ("id", "userid", "nextduedate", "nextinvoicedate", "paymentmethod")
+    regdate = () if table is tbldomains else ("regdate",)
+    return [table.c[name] for name in (*common, *regdate, *names)]
+
+
 def _cancel_requested(service_id_column) -> ColumnElement:
     return exists().where(tblcancelrequests.c.relid == service_id_column)
 
 
 def _services(conn, client_ids, narrowed) -> list[Item]:
     h, p = tblhosting, tblproducts
-    query = (select(h, p.c.id.label("product_id"), p.c.name.label("product_name"),
+    query = (select(*_columns(h, "amount", "billingcycle", "domain", "domainstatus", "packageid",
+                              "promoid"),
+                    p.c.id.label("product_id"), p.c.name.label("product_name"),
                     p.c.tax.label("product_tax"), _cancel_requested(h.c.id).label("cancelled"))
              .select_from(h.outerjoin(p, p.c.id == h.c.packageid))
-             .where(h.c.userid.in_(client_ids), narrowed))
+             .where(among(conn, h.c.userid, client_ids), narrowed))
     return [Item(
         SERVICE, r.id, r.userid, to_money(r.amount or 0), r.billingcycle or "", r.regdate,
         r.nextduedate, r.nextinvoicedate, r.paymentmethod or "", r.domainstatus or "",
@@ -167,12 +177,14 @@ def _services(conn, client_ids, narrowed) -> list[Item]:
 
 def _addons(conn, client_ids, narrowed) -> list[Item]:
     a, ad, h = tblhostingaddons, tbladdons, tblhosting
-    query = (select(a, ad.c.id.label("addon_exists"), ad.c.name.label("addon_name"),
+    query = (select(*_columns(a, "recurring", "billingcycle", "status", "name", "tax",
+                              "addonid"),
+                    ad.c.id.label("addon_exists"), ad.c.name.label("addon_name"),
                     h.c.id.label("parent_id"), h.c.domainstatus.label("parent_status"),
                     _cancel_requested(a.c.hostingid).label("parent_cancelled"))
              .select_from(a.outerjoin(ad, ad.c.id == a.c.addonid)
                           .outerjoin(h, h.c.id == a.c.hostingid))
-             .where(a.c.userid.in_(client_ids), narrowed))
+             .where(among(conn, a.c.userid, client_ids), narrowed))
     return [Item(
         ADDON, r.id, r.userid, to_money(r.recurring or 0), r.billingcycle or "", r.regdate,
         r.nextduedate, r.nextinvoicedate, r.paymentmethod or "", r.status or "",
@@ -187,7 +199,9 @@ def _addons(conn, client_ids, narrowed) -> list[Item]:
 
 def _domains(conn, client_ids, narrowed) -> list[Item]:
     d = tbldomains
-    query = select(d).where(d.c.userid.in_(client_ids), narrowed)
+    query = select(*_columns(d, "recurringamount", "registrationperiod", "registrationdate",
+                             "status", "domain", "donotrenew", "promoid")).where(
+        among(conn, d.c.userid, client_ids), narrowed)
     return [Item(
         DOMAIN, r.id, r.userid, to_money(r.recurringamount or 0), r.registrationperiod or 0,
         r.registrationdate, r.nextduedate, r.nextinvoicedate, r.paymentmethod or "",
@@ -213,17 +227,25 @@ def already_billed(conn: Connection, items: list[Item]) -> Billed:
     if not items:
         return Billed(set(), set())
     wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    lg, li = own.ledger, tblinvoiceitems
+    ledger_key = (lg.c.kind, lg.c.relid, lg.c.period_start)
+    line_key = (li.c.type, li.c.relid, li.c.duedate)
+    ledger = select(*ledger_key).where(periods(conn, ledger_key, wanted))
+    lines = select(*line_key).where(periods(conn, line_key, wanted))
+    return Billed({tuple(r) for r in conn.execute(ledger)} & wanted,
+                  {tuple(r) for r in conn.execute(lines)} & wanted)
+
+
+def periods(conn: Connection, key: tuple, wanted: set[tuple[str, int, dt.date]]):
+    """Rows whose (kind, id, period start) ``key`` columns may be one of ``wanted``, found
+    through an index on those columns: per kind, its ids and its period starts (the
+    caller keeps the exact matches)."""
     by_kind: dict[str, tuple[set[int], set[dt.date]]] = {}
     for kind, relid, start in wanted:
         ids, starts = by_kind.setdefault(kind, (set(), set()))
         ids.add(relid)
         starts.add(start)
-    lg, li = own.ledger, tblinvoiceitems
-    ledger = select(lg.c.kind, lg.c.relid, lg.c.period_start).where(or_(*(
-        and_(lg.c.kind == k, lg.c.relid.in_(ids), lg.c.period_start.in_(starts))
-        for k, (ids, starts) in by_kind.items())))
-    lines = select(li.c.type, li.c.relid, li.c.duedate).where(or_(*(
-        and_(li.c.type == k, li.c.relid.in_(ids), li.c.duedate.in_(starts))
-        for k, (ids, starts) in by_kind.items())))
-    return Billed({tuple(r) for r in conn.execute(ledger)} & wanted,
-                  {tuple(r) for r in conn.execute(lines)} & wanted)
+    kind_column, relid_column, start_column = key
+    return or_(*(and_(kind_column == k, among(conn, relid_column, ids),
+                      among(conn, start_column, starts))
+                 for k, (ids, starts) in by_kind.items()))

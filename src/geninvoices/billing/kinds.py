@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Table, and_, bindparam, false, or_, update
 from sqlalchemy.sql import ColumnElement
 
 from ..models.whmcs import tblbillableitems, tbldomains, tblhosting, tblhostingaddons
-from . import cycles, describe
+from . import bulk, cycles, describe
 from .options import BillingOptions
 
 if TYPE_CHECKING:
@@ -89,19 +89,8 @@ class Kind:
 
     def move_past(self, conn: Connection, moves: list[tuple[Item, dt.date, dt.date]]):
         """Move each item's next invoice date from its billed period's start to the next,
-        only where it still stands there: one UPDATE for all of them (a CASE by id), so a
-        chunk costs one round trip on every database, not one per item. Sent to the driver
-        as it is: compiled by SQLAlchemy, thousands of parameters cost seconds."""
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        as_date = dt.date.isoformat if conn.dialect.name == "sqlite" else (lambda d: d)
-        pairs = f" WHEN {mark} THEN {mark}" * len(moves)
-        sql = (f"UPDATE {self.table.name} SET nextinvoicedate = CASE id{pairs} END "
-               f"WHERE id IN ({', '.join([mark] * len(moves))}) "
-               f"AND nextinvoicedate = CASE id{pairs} END")
-        params = [v for item, _, new in moves for v in (item.id, as_date(new))]
-        params += [item.id for item, _, _ in moves]
-        params += [v for item, old, _ in moves for v in (item.id, as_date(old))]
-        conn.exec_driver_sql(sql, tuple(params))
+        only where it still stands there: one statement for all of them (``bulk``)."""
+        bulk.move_dates(conn, self.table, [(item.id, old, new) for item, old, new in moves])
 
     def months(self, cycle: str | int) -> int:
         return cycles.cycle_months(cycle)

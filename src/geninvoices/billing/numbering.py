@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam, select, update
 
 from ..models.whmcs import tblinvoices
 from . import counters
+from .bulk import among
 from .options import BillingOptions
 
 
@@ -41,7 +42,7 @@ def number_paid(conn: Connection, invoice_ids: list[int], paid_at: dt.datetime,
         return
     inv = tblinvoices
     unnumbered = sorted(conn.execute(select(inv.c.id).where(
-        inv.c.id.in_(invoice_ids), inv.c.invoicenum == "")).scalars())
+        among(conn, inv.c.id, invoice_ids), inv.c.invoicenum == "")).scalars())
     if not unnumbered:
         return
     first = counters.allocate(conn, "SequentialInvoiceNumberValue", len(unnumbered), paid_at)

@@ -17,13 +17,14 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import BusinessError, NotFound
 from ..models import own
 from ..models.whmcs import tblaccounts, tblinvoiceitems, tblinvoices
-from . import cycles, numbering
+from . import bulk, cycles, numbering
+from .bulk import among
 from .kinds import BY_TYPE, RECURRING, Kind
 from .money import to_money
 from .options import BillingOptions
@@ -35,7 +36,7 @@ def mark_paid(conn: Connection, invoice_ids: list[int], paid_at: dt.datetime,
     if not invoice_ids:
         return
     inv = tblinvoices
-    conn.execute(update(inv).where(inv.c.id.in_(invoice_ids)).values(
+    conn.execute(update(inv).where(among(conn, inv.c.id, invoice_ids)).values(
         status="Paid", datepaid=paid_at, updated_at=paid_at))
     numbering.number_paid(conn, invoice_ids, paid_at, options)
     _advance_due_dates(conn, invoice_ids)
@@ -47,7 +48,7 @@ def _advance_due_dates(conn: Connection, invoice_ids: list[int]) -> None:
     li = tblinvoiceitems
     # by invoice id alone, so the planner takes that index; the types are sorted out here
     lines = [ln for ln in conn.execute(select(li.c.type, li.c.relid).where(
-        li.c.invoiceid.in_(invoice_ids))) if ln.type in BY_TYPE]
+        among(conn, li.c.invoiceid, invoice_ids))) if ln.type in BY_TYPE]
     for kind in RECURRING:
         relids = {ln.relid for ln in lines if ln.type == kind.type}
         if relids:
@@ -61,20 +62,20 @@ def _advance_kind(conn: Connection, kind: Kind, relids: set[int], invoice_ids: l
     for relid, duedate in conn.execute(
             select(li.c.relid, li.c.duedate)
             .join(inv, inv.c.id == li.c.invoiceid).join(table, table.c.id == li.c.relid)
-            .where(li.c.type == kind.type, li.c.relid.in_(relids), inv.c.status == "Paid",
+            .where(li.c.type == kind.type, among(conn, li.c.relid, relids), inv.c.status == "Paid",
                    li.c.duedate >= table.c.nextduedate)):
         paid.setdefault(relid, set()).add(duedate)
     changed = []
-    for item in conn.execute(select(table).where(table.c.id.in_(relids))):
+    columns = (table.c.id, table.c.nextduedate, table.c[kind.cycle_column],
+               table.c[kind.anchor_column])
+    for item in conn.execute(select(*columns).where(among(conn, table.c.id, relids))):
         moved = _paid_through(kind, item, paid.get(item.id, set()))
         if moved != item.nextduedate:
-            changed.append({"b_id": item.id, "b_due": moved})
+            changed.append((item.id, moved))
         else:
             log.info("payment of invoice(s) %s moves no date of %s %s (due %s)",
                      invoice_ids, kind.type, item.id, item.nextduedate)
-    if changed:
-        conn.execute(update(table).where(table.c.id == bindparam("b_id"))
-                     .values(nextduedate=bindparam("b_due")), changed)
+    bulk.set_by_id(conn, table, "nextduedate", changed)
 
 
 def _paid_through(kind: Kind, item, paid_starts: set) -> dt.date | None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy import Connection, bindparam, case, insert, select, update
 
 from .. import faults
 from ..models import own
 from ..models.whmcs import tblclients, tblcredit, tblinvoiceitems, tblinvoices
-from . import mail, numbering, payment
+from . import bulk, due, mail, numbering, payment
 from .items import Item
 from .kinds import ALL, RECURRING
 from .plan import ClientPlan, Invoice, Line
@@ -26,35 +25,24 @@ from .run import Run
 NUMBER_BATCH = 500
 
 
-def _insert_ignore(conn: Connection, table, rows: list[dict]) -> None:
-    """Insert rows, leaving any whose unique key exists. MariaDB: a no-op ON DUPLICATE KEY
-    UPDATE rather than INSERT IGNORE, which would also swallow unrelated errors."""
-    if not rows:
-        return
-    name = conn.dialect.name
-    if name == "postgresql":
-        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
-    elif name == "sqlite":
-        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), rows)
-    else:
-        stmt = mysql.insert(table)
-        conn.execute(stmt.on_duplicate_key_update(kind=stmt.inserted.kind), rows)
-
-
 def claim(conn: Connection, run: Run, items: list[Item]) -> set[tuple]:
     """Claim each item's period from its next invoice date in the ledger; returns the
     (kind, id, start) this run now owns."""
     rows = [{"kind": i.kind.type, "relid": i.id, "period_start": i.nextinvoicedate,
              "invoiceid": 0, "run_token": run.token, "created_at": run.now} for i in items]
-    _insert_ignore(conn, own.ledger, rows)
+    bulk.insert_ignore(conn, own.ledger, rows)
     if not rows:
         return set()
     lg = own.ledger
-    claimed = {tuple(r) for r in conn.execute(select(lg.c.kind, lg.c.relid, lg.c.period_start)
-                                              .where(lg.c.run_token == run.token,
-                                                     lg.c.invoiceid == 0))}
+    wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    key = (lg.c.kind, lg.c.relid, lg.c.period_start)
+    # these periods only, by the ledger's unique key, and whose they are sorted out here: in
+    # SQL the run's token would steer the planner to its index, every period of the run
+    claimed = {(r.kind, r.relid, r.period_start) for r in conn.execute(
+        select(*key, lg.c.run_token, lg.c.invoiceid).where(due.periods(conn, key, wanted)))
+        if r.run_token == run.token and r.invoiceid == 0}
     faults.checkpoint("after_claim")
-    return claimed & {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    return claimed & wanted
 
 
 def record_found(conn: Connection, run: Run, items: list[Item]) -> None:
@@ -62,7 +50,7 @@ def record_found(conn: Connection, run: Run, items: list[Item]) -> None:
     item's next invoice date past them."""
     rows = [{"kind": i.kind.type, "relid": i.id, "period_start": i.nextinvoicedate,
              "invoiceid": 0, "run_token": "found", "created_at": run.now} for i in items]
-    _insert_ignore(conn, own.ledger, rows)
+    bulk.insert_ignore(conn, own.ledger, rows)
     move_dates(conn, [(i, i.nextinvoicedate, i.next_start(i.nextinvoicedate)) for i in items])
 
 
@@ -125,25 +113,12 @@ def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> Non
              "tax": i.tax.tax, "tax2": i.tax.tax2, "total": i.total, "taxrate": i.tax.taxrate,
              "taxrate2": i.tax.taxrate2, "status": "Unpaid", "paymentmethod": i.paymentmethod,
              "notes": "", "created_at": run.now, "updated_at": run.now} for i in invoices]
-    for invoice, invoice_id in zip(invoices, _insert_ids(conn, rows), strict=True):
+    for invoice, invoice_id in zip(invoices, bulk.insert_ids(conn, tblinvoices, rows), strict=True):
         invoice.id = invoice_id
 
 
-def _insert_ids(conn: Connection, rows: list[dict]) -> list[int]:
-    """Insert invoices in bulk; their ids in the rows' order. SQLite has one writer, and this
-    transaction is it (BEGIN IMMEDIATE): its AUTOINCREMENT ids are the next ones, in order,
-    which spares SQLAlchemy's one-row-at-a-time RETURNING there."""
-    inv = tblinvoices
-    if conn.dialect.name == "sqlite":
-        conn.execute(insert(inv), rows)
-        last = conn.execute(select(func.max(inv.c.id))).scalar()
-        return list(range(last - len(rows) + 1, last + 1))
-    returning = insert(inv).returning(inv.c.id, sort_by_parameter_order=True)
-    return list(conn.execute(returning, rows).scalars())
-
-
 def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:
-    conn.execute(insert(tblinvoiceitems), [
+    bulk.insert_rows(conn, tblinvoiceitems, [
         {"invoiceid": inv.id, "userid": inv.userid, "type": ln.type,
          "relid": ln.item.id,
          "description": ln.description, "amount": ln.amount, "taxed": int(ln.taxed),
@@ -152,16 +127,11 @@ def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:
 
 
 def _ledger_invoice_ids(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
-    """Each period this run claimed gets the id of the invoice that bills it: one statement,
-    finding the line by the (type, relid, duedate) index."""
-    lg, li = own.ledger, tblinvoiceitems
-    line_invoice = (select(func.max(li.c.invoiceid))
-                    .where(li.c.type == lg.c.kind, li.c.relid == lg.c.relid,
-                           li.c.duedate == lg.c.period_start,
-                           li.c.invoiceid.in_([i.id for i in invoices]))
-                    .scalar_subquery())
-    conn.execute(update(lg).where(lg.c.run_token == run.token, lg.c.invoiceid == 0)
-                 .values(invoiceid=func.coalesce(line_invoice, 0)))
+    """Each period this run claimed gets the id of the invoice that bills it: the line that
+    holds the period (its item's own line) says which; one statement per chunk."""
+    billed = [(ln.type, ln.item.id, ln.start, inv.id)
+              for inv in invoices for ln in inv.lines if ln.bills_period]
+    bulk.set_ledger_invoices(conn, run.token, billed, [i.id for i in invoices])
 
 
 def _apply_credit(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:
@@ -173,9 +143,7 @@ def _apply_credit(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:
          "description": f"Credit Applied to Invoice #{inv.id}"} for _, inv in used])
     balances = {plan.client.id: plan.client.credit - sum(i.credit for i in plan.invoices)
                 for plan, _ in used}
-    conn.execute(update(tblclients).where(tblclients.c.id == bindparam("b_id"))
-                 .values(credit=bindparam("b_credit")),
-                 [{"b_id": cid, "b_credit": credit} for cid, credit in balances.items()])
+    bulk.set_by_id(conn, tblclients, "credit", list(balances.items()))
 
 
 def _queue_emails(conn: Connection, run: Run, plans: list[ClientPlan]) -> None:

@@ -71,22 +71,28 @@ def client_row(r) -> dict:
 
 
 def _count_and_page(p: Params, dialect: str):
-    """The count of the clients wanted and the ids of the page asked for. A search in id
-    order without a status is answered from the matching ids alone (no client row is read
-    but the page's); otherwise the matches are joined to tblclients by id."""
+    """The count of the clients wanted and the ids of the page asked for, the matches of a
+    search joined to tblclients by id (a search in id order without a status goes through
+    ``_search_by_id`` instead)."""
     c, term = tblclients.c, p.search.strip()
     limit = min(p.limitnum, MAX_LIMIT)
     matching = _matching_ids(term, dialect) if term else None
-    if matching is not None and not p.status and p.orderby == "id":
-        order = matching.c.id.desc() if p.sorting == "desc" else matching.c.id
-        return (select(func.count()).select_from(matching),
-                select(matching.c.id).order_by(order).limit(limit).offset(p.limitstart))
     source = tblclients if matching is None else tblclients.join(
         matching, matching.c.id == c.id)
     where = and_(True, *([c.status == p.status] if p.status else []))
     return (select(func.count()).select_from(source).where(where),
             select(c.id).select_from(source).where(where).order_by(*_ordering(p))
             .limit(limit).offset(p.limitstart))
+
+
+def _search_by_id(conn: Connection, p: Params) -> tuple[int, list[int]]:
+    """A search in id order without a status, answered from the matching ids alone, read
+    once: their number is the count and the page is a slice of them (no client row is read
+    but the page's; evaluating the union once for the count and again for the page cost
+    MariaDB twice the time on a broad term)."""
+    matching = _matching_ids(p.search.strip(), conn.dialect.name)
+    ids = sorted(conn.execute(select(matching.c.id)).scalars(), reverse=p.sorting == "desc")
+    return len(ids), ids[p.limitstart:p.limitstart + min(p.limitnum, MAX_LIMIT)]
 
 
 def _ordering(p: Params) -> list:
@@ -98,12 +104,16 @@ def _ordering(p: Params) -> list:
 def get_clients(conn: Connection, raw: dict) -> dict:
     p = parse(Params, raw)
     c = tblclients.c
-    count, page_ids = _count_and_page(p, conn.dialect.name)
-    total = conn.execute(count).scalar()
+    if p.search.strip() and not p.status and p.orderby == "id":
+        total, ids = _search_by_id(conn, p)
+        page = select(c.id).where(c.id.in_(ids)) if ids else None
+    else:
+        count, page_ids = _count_and_page(p, conn.dialect.name)
+        total, page = conn.execute(count).scalar(), page_ids
     rows = []
-    if p.limitnum:
+    if p.limitnum and page is not None:
         # the page's ids first, then only their rows: a deep limitstart skips ids, not rows
-        page = page_ids.subquery("page")
+        page = page.subquery("page")
         query = (select(c.id, c.firstname, c.lastname, c.companyname, c.email, c.datecreated,
                         c.groupid, c.status).join(page, page.c.id == c.id)
                  .order_by(*_ordering(p)))

@@ -33,8 +33,11 @@ from ..db import transaction
 Call = tuple[dict, str, asyncio.Future]
 
 
+SERVER_THREADS = 4  # the most read threads an engine gets (a database server's)
+
+
 def threads_for(engine: Engine) -> int:
-    return 1 if engine.dialect.name == "sqlite" else 4
+    return 1 if engine.dialect.name == "sqlite" else SERVER_THREADS
 
 
 class ReadBatches:

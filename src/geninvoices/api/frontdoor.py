@@ -20,7 +20,7 @@ from ..config import Settings
 from ..db import transaction, translate
 from ..errors import GenInvoicesError, NvpCannotExpress, PermissionDenied
 from .auth import Authenticator
-from .batches import ReadBatches
+from .batches import SERVER_THREADS, ReadBatches
 from .handlers import error_reply
 from .render import CONTENT_TYPES, pick_format, render
 
@@ -40,7 +40,7 @@ class Reply:
 # (api/batches.py). The server's connection pool keeps one connection per thread (app.py):
 # none is opened and closed per call.
 THREADS = 15
-POOL_SIZE = THREADS + 4
+POOL_SIZE = THREADS + SERVER_THREADS
 
 
 class FrontDoor:

@@ -4,12 +4,14 @@ limited promotions ending in the run's transaction, and bad data."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from geninvoices.db import transaction
+from geninvoices.models import own
 from geninvoices.models.whmcs import tblbillableitems, tblinvoiceitems
 from tests import builders as b
 from tests.engine.helpers import D, client, credits, invoices, ledger, lines, rows, run, service
@@ -106,6 +108,25 @@ def test_nextinvoice_rides_on_the_first_new_invoice_only(world):
     assert ("Item", rider) in {(ln["type"], ln["relid"]) for ln in on_first}
     assert first["subtotal"] == M("15.00") and first["duedate"] == D(2026, 3, 25)
     assert billable(engine, rider)["invoicecount"] == 1
+
+
+def test_a_rider_whose_period_is_in_the_ledger_stays_off_the_invoice(world):
+    """A claim that the chunk's plan did not expect (here a rider's period, which no
+    earlier lookup reads) makes the chunk claim first and bill what it got (rules §9)."""
+    engine, cid, pid = world
+    rider = add(engine, b.make_billable, client=cid, action="nextinvoice",
+                duedate=D(2026, 3, 25))
+    sid = add(engine, b.make_service, client=cid, product=pid, nextduedate=D(2026, 3, 25))
+    with transaction(engine) as conn:
+        conn.execute(insert(own.ledger).values(
+            kind="Item", relid=rider, period_start=D(2026, 3, 25), invoiceid=0,
+            run_token="earlier", created_at=dt.datetime(2026, 3, 1)))
+    assert run(engine, TODAY).numcreated == 1
+    assert [(ln["type"], ln["relid"]) for ln in lines(engine)] == [("Hosting", sid)]
+    assert billable(engine, rider)["invoicecount"] == 0
+    claims = {(r["kind"], r["relid"]): r for r in ledger(engine)}
+    assert claims[("Item", rider)]["run_token"] == "earlier"
+    assert claims[("Hosting", sid)]["invoiceid"] == invoices(engine)[0]["id"]
 
 
 def test_listed_ids_leave_billable_items_but_riders_ride(world):

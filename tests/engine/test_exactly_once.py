@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from geninvoices import faults
-from geninvoices.db import transaction
+from geninvoices.db import make_engine, transaction
+from geninvoices.models import own
 from geninvoices.models.whmcs import tblhosting
 from tests import builders as b
-from tests.engine.helpers import D, client, credits, invoices, ledger, lines, outbox, run, service
+from tests.engine.helpers import (
+    D,
+    client,
+    credits,
+    invoices,
+    ledger,
+    lines,
+    outbox,
+    rows,
+    run,
+    service,
+)
 
 TODAY = D(2026, 3, 20)
 
@@ -91,3 +104,61 @@ def test_a_client_with_bad_data_is_reported_and_its_chunk_neighbours_billed(engi
     assert result.numcreated == 4
     assert {i["userid"] for i in invoices(engine)} == set(ids)
     assert len(result.skipped) == 2 and all(f"(client {broken})" in s for s in result.skipped)
+
+
+def _waiting_on_a_lock(watcher) -> bool:
+    """A statement of this database waits for a lock (MariaDB: its claim is in progress,
+    which an uncommitted duplicate key holds up)."""
+    if watcher.dialect.name == "postgresql":
+        sql = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+               "AND datname = current_database()")
+    else:
+        sql = ("SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() "
+               "AND command = 'Query' AND info LIKE 'INSERT INTO geninvoices_ledger%%'")
+    with watcher.connect() as conn:
+        return conn.exec_driver_sql(sql).scalar() > 0
+
+
+def test_a_period_claimed_while_a_run_plans_is_left_to_its_claimant(engine, backend,
+                                                                   database_url):
+    """Another transaction claims a period after the run has read the ledger (so the run
+    plans it) and before the run's claim: the run waits for it, then bills only the rest,
+    whether it claims with its invoice ids or first (rules §9). SQLite's one writer lets no
+    claim in while a run writes: one committed before is found, and the date moves past it."""
+    [cid] = _clients_with_services(engine, 1)
+    sid = rows(engine, tblhosting)[0]["id"]
+    due = service(engine, sid)["nextinvoicedate"]
+    claim = insert(own.ledger).values(kind="Hosting", relid=sid, period_start=due, invoiceid=0,
+                                      run_token="other", created_at=dt.datetime(2026, 3, 20))
+    if backend == "sqlite":
+        with transaction(engine) as other:
+            other.execute(claim)
+        assert run(engine, TODAY).numcreated == 1
+        assert service(engine, sid)["nextinvoicedate"] == D(2026, 4, 25)
+    else:
+        watcher = make_engine(database_url)  # a connection of its own, whatever the pool
+        try:
+            _claim_while_the_run_waits(engine, watcher, claim)
+        finally:
+            watcher.dispose()
+        assert service(engine, sid)["nextinvoicedate"] == due  # not billed by this run
+    assert [ln["type"] for ln in lines(engine)] == ["Domain"]
+    claims = {row["kind"]: row for row in ledger(engine)}
+    assert claims["Hosting"]["run_token"] == "other" and claims["Hosting"]["invoiceid"] == 0
+    assert claims["Domain"]["invoiceid"] == invoices(engine)[0]["id"]
+
+
+def _claim_while_the_run_waits(engine, watcher, claim):
+    outcome = []
+    with transaction(engine) as other:
+        other.execute(claim)
+        racer = threading.Thread(target=lambda: outcome.append(run(engine, TODAY)))
+        racer.start()
+        for _ in range(600):  # until the run waits on the uncommitted claim
+            if _waiting_on_a_lock(watcher):
+                break
+            racer.join(0.05)
+        else:
+            raise AssertionError("the run never waited for the other claim")
+    racer.join()
+    assert outcome[0].numcreated == 1

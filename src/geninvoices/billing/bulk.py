@@ -87,22 +87,43 @@ def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
     return list(conn.execute(returning, rows).scalars())
 
 
-def insert_ignore(conn: Connection, table: Table, rows: list[dict]) -> None:
-    """Insert rows, leaving any whose unique key exists. MariaDB: a no-op ON DUPLICATE KEY
+def next_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
+    """``count`` new ids of ``table``, handed out before its rows go in, in increasing order,
+    never to be handed out again: PostgreSQL draws them from the column's sequence; SQLite's
+    one writer, which this transaction is (BEGIN IMMEDIATE), takes the next ones past both
+    the AUTOINCREMENT counter and the highest id. None on MariaDB, whose AUTO_INCREMENT
+    hands ids out only as rows go in."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        return sorted(conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table.name, count)).scalars())
+    if name == "sqlite":
+        last = conn.exec_driver_sql(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+            f"coalesce((SELECT max(id) FROM {table.name}), 0))", (table.name,)).scalar()
+        return list(range(last + 1, last + count + 1))
+    return None
+
+
+def insert_ignore(conn: Connection, table: Table, rows: list[dict]) -> int | None:
+    """Insert rows, leaving any whose unique key exists; how many went in where the database
+    says so exactly (PostgreSQL, SQLite), else None. MariaDB: a no-op ON DUPLICATE KEY
     UPDATE of the first column rather than INSERT IGNORE, which would also swallow
-    unrelated errors."""
+    unrelated errors (and whose affected-rows count, with the driver's found-rows flag,
+    counts the rows it left too)."""
     if not rows:
-        return
+        return 0
     name = conn.dialect.name
     if name == "postgresql":
         sql = _unnest_insert(conn, table, rows) + " ON CONFLICT DO NOTHING"
-        conn.exec_driver_sql(sql, _arrays(conn, table, rows))
-    elif name == "sqlite":
-        _sqlite_insert(conn, table, rows, " ON CONFLICT DO NOTHING")
-    else:
-        stmt = mysql.insert(table)
-        first = next(iter(rows[0]))
-        conn.execute(stmt.on_duplicate_key_update({first: stmt.inserted[first]}), rows)
+        return conn.exec_driver_sql(sql, _arrays(conn, table, rows)).rowcount
+    if name == "sqlite":
+        return _sqlite_insert(conn, table, rows, " ON CONFLICT DO NOTHING").rowcount
+    stmt = mysql.insert(table)
+    first = next(iter(rows[0]))
+    conn.execute(stmt.on_duplicate_key_update({first: stmt.inserted[first]}), rows)
+    return None
 
 
 def move_dates(conn: Connection, table: Table, moves: list[tuple[int, dt.date, dt.date]]):
@@ -196,7 +217,7 @@ def _sqlite_insert(conn: Connection, table: Table, rows: list[dict], suffix: str
     names = _names(conn, rows)
     marks = ", ".join("?" * len(rows[0]))
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks}){suffix}"
-    conn.exec_driver_sql(sql, list(zip(*_arrays(conn, table, rows), strict=True)))
+    return conn.exec_driver_sql(sql, list(zip(*_arrays(conn, table, rows), strict=True)))
 
 
 def _unnest_insert(conn: Connection, table: Table, rows: list[dict], *,
@@ -228,8 +249,15 @@ def _arrays(conn: Connection, table: Table, rows: list[dict]) -> tuple[list, ...
     for name in rows[0]:
         process = _processor(conn.dialect, table.c[name])
         values = [row[name] for row in rows]
-        arrays.append([process(v) for v in values] if process else values)
+        arrays.append(_processed(process, values) if process else values)
     return tuple(arrays)
+
+
+def _processed(process, values: list) -> list:
+    """Each distinct value processed once: a chunk's dates, timestamps and amounts repeat
+    (every row's ``created_at`` is the run's), and a type's bind processor is Python."""
+    done = {value: process(value) for value in set(values)}
+    return [done[value] for value in values]
 
 
 def _processor(dialect, column: Column):

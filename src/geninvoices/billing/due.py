@@ -5,7 +5,7 @@ is already billed (the ledger and WHMCS's own invoice lines)."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from sqlalchemy import Connection, and_, exists, func, or_, select, union
@@ -93,10 +93,14 @@ def lock_clients(conn: Connection, ids: list[int], *, wait: bool,
     """Lock whole clients for this transaction. A scan skips clients another run holds
     (it bills them); a run for one named client waits, up to the lock timeout. A preview
     (``lock=False``) only reads them."""
-    query = select(tblclients).where(among(conn, tblclients.c.id, ids)).order_by(tblclients.c.id)
+    query = (select(*_CLIENT_COLUMNS).where(among(conn, tblclients.c.id, ids))
+             .order_by(tblclients.c.id))
     if lock and conn.dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE holds the database
         query = query.with_for_update(skip_locked=not wait)
     return {row.id: _client(row) for row in conn.execute(query)}
+
+
+_CLIENT_COLUMNS = [tblclients.c[f.name] for f in fields(Client)]  # a run reads no others
 
 
 def _client(row) -> Client:

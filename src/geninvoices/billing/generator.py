@@ -18,8 +18,8 @@ from sqlalchemy import Connection, Engine, select
 from .. import faults
 from ..db import transaction, translate
 from ..errors import NotFound, RetryableError
-from ..models.whmcs import tblclients
-from . import due, promotions, write
+from ..models.whmcs import tblclients, tblinvoices
+from . import bulk, due, promotions, write
 from .items import Item, decide, pays_tax, warning_text
 from .kinds import BILLABLE, RECURRING
 from .plan import ClientPlan, Invoice, Line, make_lines, plan_client
@@ -27,6 +27,12 @@ from .promotions import Priced
 from .run import Run, RunConfig, start_run
 
 log = logging.getLogger("geninvoices.billing")
+
+# Clients per chunk (rules §9). A server's chunk bounds how long a single-client run waits
+# for a client a full run holds. SQLite has one writer, which every other write waits for
+# anyway: there fewer, larger commits write each index page once per chunk, not per 200.
+CHUNK_SIZE = 200
+CHUNK_SIZES = {"sqlite": 1000}
 
 
 @dataclass
@@ -74,8 +80,9 @@ def generate(engine: Engine, selection: due.Selection, config: RunConfig) -> Run
             raise NotFound("Client ID Not Found")
         run = start_run(conn, config)
         client_ids = due.candidate_clients(conn, run.lead_limit(), selection)
-    for start in range(0, len(client_ids), config.chunk_size):
-        chunk_ids = client_ids[start:start + config.chunk_size]
+    size = config.chunk_size or CHUNK_SIZES.get(engine.dialect.name, CHUNK_SIZE)
+    for start in range(0, len(client_ids), size):
+        chunk_ids = client_ids[start:start + size]
         with transaction(engine, write=not config.dry_run) as conn:
             if config.dry_run:
                 _preview_chunk(conn, run, selection, chunk_ids, result)
@@ -194,6 +201,13 @@ def _bill(conn: Connection, run: Run, chunk: _Chunk) -> list[Invoice]:
     for client_id in chunk.clients:
         faults.fail_if("write_client", client_id)
     write.record_found(conn, run, chunk.found)
+    if (planned := _plans(run, chunk, _every_period)) and (
+            ids := bulk.next_ids(conn, tblinvoices, sum(len(p.invoices) for p in planned))):
+        try:
+            with conn.begin_nested():
+                return write.claim_and_write(conn, run, planned, ids)
+        except write.ClaimedElsewhere:
+            log.info("a period of this chunk was claimed already; claiming before writing")
     plans = _plans(run, chunk, lambda items: write.claim(conn, run, items))
     return write.write_plans(conn, run, plans)
 

@@ -26,7 +26,7 @@ class RunConfig:
     emails: bool = True
     default_gateway: str = ""  # when neither the item nor the client names one
     mail_from: str = "billing@localhost"
-    chunk_size: int = 200
+    chunk_size: int | None = None  # clients per transaction; None: the database's own
     dry_run: bool = False  # plan everything, write nothing (a preview)
     # called after each chunk with (clients done, clients in all, invoices so far)
     progress: Callable[[int, int, int], None] | None = None

@@ -5,6 +5,8 @@ Order: claim the periods in the ledger, then bill only what was claimed: invoice
 ledger invoice ids, the items' next invoice dates, credit, the payment rule for invoices
 credit paid in full, then the invoices' custom numbers (under the counter's row lock, held to
 the commit, so taken last), and the outbox rows of their emails, which quote the numbers.
+Where invoice ids are handed out ahead, the claims go in with their invoice ids instead
+(``claim_and_write``), and the rest follows in the same order.
 """
 
 from __future__ import annotations
@@ -30,11 +32,16 @@ def claim(conn: Connection, run: Run, items: list[Item]) -> set[tuple]:
     (kind, id, start) this run now owns."""
     rows = [{"kind": i.kind.type, "relid": i.id, "period_start": i.nextinvoicedate,
              "invoiceid": 0, "run_token": run.token, "created_at": run.now} for i in items]
-    bulk.insert_ignore(conn, own.ledger, rows)
     if not rows:
         return set()
-    lg = own.ledger
+    inserted = bulk.insert_ignore(conn, own.ledger, rows)
     wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    if inserted == len(wanted) == len(rows):
+        # every row went in, and a period this transaction inserted is its own: nothing to
+        # read back (the usual case; a period claimed before leaves its row out)
+        faults.checkpoint("after_claim")
+        return wanted
+    lg = own.ledger
     key = (lg.c.kind, lg.c.relid, lg.c.period_start)
     # these periods only, by the ledger's unique key, and whose they are sorted out here: in
     # SQL the run's token would steer the planner to its index, every period of the run
@@ -74,15 +81,53 @@ def end_promotions(conn: Connection, lines: list[Line]) -> None:
                 {kind.amount_column: bindparam("b_amount"), "promoid": 0}), rows)
 
 
+class ClaimedElsewhere(Exception):
+    """A period ``claim_and_write`` meant to bill was in the ledger already (another run's
+    claim, or a duplicate): its caller rolls back to its savepoint and claims first."""
+
+
 def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Invoice]:
+    """Write what ``claim`` granted: the invoices take the database's ids as they go in,
+    and the claimed periods are then given them."""
     invoices = [inv for plan in plans for inv in plan.invoices]
-    if not invoices:
-        return []
-    _insert_invoices(conn, run, invoices)
-    faults.checkpoint("after_invoices")
-    _insert_lines(conn, invoices)
-    faults.checkpoint("after_lines")
-    _ledger_invoice_ids(conn, run, invoices)
+    if invoices:
+        _insert_invoices(conn, run, invoices)
+        faults.checkpoint("after_invoices")
+        _insert_lines(conn, invoices)
+        faults.checkpoint("after_lines")
+        _ledger_invoice_ids(conn, run, invoices)
+        _write_rest(conn, run, plans, invoices)
+    return invoices
+
+
+def claim_and_write(conn: Connection, run: Run, plans: list[ClientPlan],
+                    ids: list[int]) -> list[Invoice]:
+    """Claim and write in one go (rules §9), where the database hands out invoice ids
+    ahead (``bulk.next_ids``): the plans bill every period not billed yet, and each period
+    goes into the ledger with the id of the invoice that bills it, so no second write gives
+    the claims their invoices. Should a period be in the ledger already, nothing of this is
+    kept: ``ClaimedElsewhere``, for the caller's savepoint."""
+    invoices = [inv for plan in plans for inv in plan.invoices]
+    for invoice, invoice_id in zip(invoices, ids, strict=True):
+        invoice.id = invoice_id
+    rows = [{"kind": ln.type, "relid": ln.item.id, "period_start": ln.start,
+             "invoiceid": inv.id, "run_token": run.token, "created_at": run.now}
+            for inv in invoices for ln in inv.lines if ln.bills_period]
+    if bulk.insert_ignore(conn, own.ledger, rows) != len(rows):
+        raise ClaimedElsewhere
+    faults.checkpoint("after_claim")
+    if invoices:
+        _insert_invoices(conn, run, invoices)
+        faults.checkpoint("after_invoices")
+        _insert_lines(conn, invoices)
+        faults.checkpoint("after_lines")
+        _write_rest(conn, run, plans, invoices)
+    return invoices
+
+
+def _write_rest(conn: Connection, run: Run, plans: list[ClientPlan],
+                invoices: list[Invoice]) -> None:
+    """After the invoices and lines: dates, promotions, credit, payments, numbers, emails."""
     periods = [ln for inv in invoices for ln in inv.lines if ln.bills_period]
     move_dates(conn, [(ln.item, ln.start, ln.next_start) for ln in periods])
     end_promotions(conn, periods)
@@ -92,7 +137,6 @@ def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Inv
     _number_invoices(conn, run, invoices)
     if run.config.emails:
         _queue_emails(conn, run, plans)
-    return invoices
 
 
 def _number_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
@@ -113,6 +157,10 @@ def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> Non
              "tax": i.tax.tax, "tax2": i.tax.tax2, "total": i.total, "taxrate": i.tax.taxrate,
              "taxrate2": i.tax.taxrate2, "status": "Unpaid", "paymentmethod": i.paymentmethod,
              "notes": "", "created_at": run.now, "updated_at": run.now} for i in invoices]
+    if invoices[0].id is not None:  # handed out ahead (claim_and_write)
+        bulk.insert_rows(conn, tblinvoices, [{"id": i.id, **row}
+                                             for i, row in zip(invoices, rows, strict=True)])
+        return
     for invoice, invoice_id in zip(invoices, bulk.insert_ids(conn, tblinvoices, rows), strict=True):
         invoice.id = invoice_id
 

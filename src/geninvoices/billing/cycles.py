@@ -8,7 +8,6 @@ registered on the 31st goes 31 Jan, 28 Feb, 31 Mar, 30 Apr instead of drifting t
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 
@@ -53,7 +52,10 @@ def domain_months(registrationperiod: int) -> int:
 
 
 def is_month_end(day: dt.date) -> bool:
-    return day.day == calendar.monthrange(day.year, day.month)[1]
+    return day == dt.date.max or (day + _ONE_DAY).day == 1
+
+
+_ONE_DAY = dt.timedelta(days=1)
 
 
 def advance(date_: dt.date, months: int, regdate: dt.date | None) -> dt.date:

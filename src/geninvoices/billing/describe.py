@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 DEFAULT_FORMAT = "DD/MM/YYYY"
 # WHMCS's DateFormat setting -> a str.format pattern over day (d), month (m) and year (y)
@@ -22,7 +23,9 @@ def format_date(d: dt.date, fmt: str) -> str:
     return pattern.format(d=d.day, m=d.month, y=d.year)
 
 
+@functools.lru_cache(maxsize=4096)
 def _period(start: dt.date, end: dt.date, fmt: str) -> str:
+    # a run describes thousands of lines over the same few periods: each is written once
     return f"({format_date(start, fmt)} - {format_date(end, fmt)})"
 
 

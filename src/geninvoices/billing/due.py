@@ -48,7 +48,8 @@ class Selection:
 
     @property
     def listing(self) -> bool:
-        return any(ids is not None for ids in (self.serviceids, self.domainids, self.addonids))
+        return not (self.serviceids is None and self.domainids is None
+                    and self.addonids is None)
 
     def ids_for(self, kind: Kind) -> tuple[int, ...]:
         ids = {SERVICE: self.serviceids, DOMAIN: self.domainids, ADDON: self.addonids}

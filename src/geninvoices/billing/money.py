@@ -14,4 +14,6 @@ def round_money(x: Decimal) -> Decimal:
 
 def to_money(value: Decimal | int | str) -> Decimal:
     """A stored amount as a 2-place Decimal (drivers hand back Decimal, int or str)."""
+    if type(value) is Decimal:  # as it is; str() would give the same digits back
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
     return round_money(Decimal(str(value)))

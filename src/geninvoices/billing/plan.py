@@ -19,8 +19,10 @@ from .tax import TaxResult, compute_tax, pick_rule
 ZERO = Decimal("0.00")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Line:
+    """Read-only by convention, like ``Item`` (not frozen, for the cost of constructing)."""
+
     item: Item
     start: dt.date  # the period start: tblinvoiceitems.duedate
     next_start: dt.date  # the item's nextinvoicedate after this line

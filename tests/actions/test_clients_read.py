@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from geninvoices.db import transaction
 from geninvoices.models.whmcs import tblaccounts, tblclients, tblinvoices
@@ -140,6 +140,46 @@ def test_paging_status_and_ordering(engine, people):
     none = api.json("GetClients", limitnum="0")
     assert (none["totalresults"], none["numreturned"], none["clients"]) == (
         4, 0, {"client": []})
+
+
+LONG = "Wolfeschlegelsteinhausenbergerdorff" * 2  # 70 characters: past the 64 of a key
+AWKWARD_NAMES = ["", "smith", "Smith", "SMITH", "Lee ", "Lee", "Émile", "Emile", "emile",
+                 LONG + "b", LONG + "a", LONG, LONG + "a", "O'Brien", "van Dyke", "Zoë",
+                 "zoe", "", "Ångström", "Adams", "adams", "Lee", LONG[:64], LONG[:64] + " z"]
+
+
+@pytest.mark.parametrize("orderby", ["lastname", "companyname"])
+@pytest.mark.parametrize("sorting", ["ASC", "DESC"])
+def test_pages_in_a_text_columns_order_are_the_databases_own_order(engine, orderby, sorting):
+    """rules §11: every page in a TEXT column's order, ties (equal under the collation, or
+    sharing the first 64 characters that MariaDB's order key holds) broken by id, is the
+    slice of the whole table sorted by the database; with a status too."""
+    with transaction(engine) as conn:
+        for i, name in enumerate(AWKWARD_NAMES):
+            b.make_client(conn, firstname=f"n{i}", lastname=name, companyname=name,
+                          email=f"c{i}@example.com", status=("Active", "Closed")[i % 3 == 0])
+    seen = []
+
+    def record(_conn, _cursor, statement, *_):
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    api, column = Api(engine), tblclients.c[orderby]
+    for status in ("", "Closed"):
+        with engine.connect() as conn:
+            query = select(tblclients.c.firstname).order_by(
+                *([column.desc(), tblclients.c.id.desc()] if sorting == "DESC"
+                  else [column, tblclients.c.id]))
+            if status:
+                query = query.where(tblclients.c.status == status)
+            whole = list(conn.execute(query).scalars())
+        for start in range(len(whole) + 1):
+            reply = api.json("GetClients", orderby=orderby, sorting=sorting, status=status,
+                             limitstart=str(start), limitnum="3")
+            assert (reply["totalresults"], names(reply)) == (len(whole),
+                                                             whole[start:start + 3]), start
+    event.remove(engine, "before_cursor_execute", record)
+    if engine.dialect.name == "mysql":  # through the order key of revision 0013
+        assert any(f"gi_{orderby}_key" in statement for statement in seen)
 
 
 @pytest.mark.parametrize("params, message", [

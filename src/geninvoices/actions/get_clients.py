@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Connection, and_, func, select, union
+from sqlalchemy import Connection, String, and_, column, func, inspect, select, union
 
-from ..models.whmcs import CLIENT_SEARCH_COLUMNS, tblclients
+from ..models.whmcs import (
+    CLIENT_ORDER_KEY_COLUMNS,
+    CLIENT_SEARCH_COLUMNS,
+    client_order_index,
+    client_order_key,
+    tblclients,
+)
 from . import fields as f
 from .client_fields import STATUSES
 from .params import ActionParams, Text, WholeNumber, direction, order_by, parse
 from .registry import read_action
 
 MAX_LIMIT = 1000
+_ORDER_INDEXES_SEEN: dict = {}  # engine -> names of tblclients' indexes
 ORDER_COLUMNS = ("id", "firstname", "lastname", "companyname", "email", "groupid",
                  "datecreated", "status")
 OrderBy = order_by(ORDER_COLUMNS)
@@ -70,19 +77,57 @@ def client_row(r) -> dict:
             "groupid": f.integer(r.groupid), "status": r.status or ""}
 
 
-def _count_and_page(p: Params, dialect: str):
+def _count_and_page(conn: Connection, p: Params):
     """The count of the clients wanted and the ids of the page asked for, the matches of a
     search joined to tblclients by id (a search in id order without a status goes through
     ``_search_by_id`` instead)."""
     c, term = tblclients.c, p.search.strip()
     limit = min(p.limitnum, MAX_LIMIT)
-    matching = _matching_ids(term, dialect) if term else None
+    matching = _matching_ids(term, conn.dialect.name) if term else None
     source = tblclients if matching is None else tblclients.join(
         matching, matching.c.id == c.id)
     where = and_(True, *([c.status == p.status] if p.status else []))
-    return (select(func.count()).select_from(source).where(where),
-            select(c.id).select_from(source).where(where).order_by(*_ordering(p))
+    count = select(func.count()).select_from(source).where(where)
+    if matching is None and p.limitnum and _has_order_key(conn, p.orderby):
+        return count, _keyed_page(conn, p, where)
+    return (count, select(c.id).select_from(source).where(where).order_by(*_ordering(p))
             .limit(limit).offset(p.limitstart))
+
+
+def _has_order_key(conn: Connection, name: str) -> bool:
+    """Whether ``name`` is a TEXT column with its order key (MariaDB/MySQL, revision 0013; an
+    adopted database only after `migrate --add-indexes`): tblclients' indexes are asked
+    once per engine."""
+    if name not in CLIENT_ORDER_KEY_COLUMNS or conn.dialect.name != "mysql":
+        return False
+    if conn.engine not in _ORDER_INDEXES_SEEN:
+        _ORDER_INDEXES_SEEN[conn.engine] = {
+            i["name"] for i in inspect(conn).get_indexes("tblclients")}
+    return client_order_index(name) in _ORDER_INDEXES_SEEN[conn.engine]
+
+
+def _keyed_page(conn: Connection, p: Params, where):
+    """rules §11: a page in the order of a TEXT column on MariaDB, without sorting every
+    client. The column's key (its first 64 characters, revision 0013) is indexed with the
+    id: the keys of the page's rows in key order are read from that index alone, and the
+    page is among the clients whose key lies between the first and the last of them. A
+    client whose key is above that range (below, ascending) comes before every one in it,
+    the key ordering as the column does (what MariaDB's own prefix indexes take for
+    granted), so those are counted and skipped and only the range is sorted by the whole
+    column and the id. The cost is the range's size: the clients sharing the page's keys."""
+    c, key = tblclients.c, column(client_order_key(p.orderby), String)
+    limit, desc = min(p.limitnum, MAX_LIMIT), p.sorting == "desc"
+    keys = conn.execute(select(key).select_from(tblclients).where(where)
+                        .order_by(*([key.desc(), c.id.desc()] if desc else [key, c.id]))
+                        .limit(limit).offset(p.limitstart)).scalars().all()
+    if not keys:
+        return None
+    first, last = keys[0], keys[-1]
+    before = conn.execute(select(func.count()).select_from(tblclients).where(
+        where, key > first if desc else key < first)).scalar()
+    between = key.between(last, first) if desc else key.between(first, last)
+    return (select(c.id).where(where, between).order_by(*_ordering(p))
+            .limit(limit).offset(p.limitstart - before))
 
 
 def _search_by_id(conn: Connection, p: Params) -> tuple[int, list[int]]:
@@ -108,8 +153,8 @@ def get_clients(conn: Connection, raw: dict) -> dict:
         total, ids = _search_by_id(conn, p)
         page = select(c.id).where(c.id.in_(ids)) if ids else None
     else:
-        count, page_ids = _count_and_page(p, conn.dialect.name)
-        total, page = conn.execute(count).scalar(), page_ids
+        count, page = _count_and_page(conn, p)
+        total = conn.execute(count).scalar()
     rows = []
     if p.limitnum and page is not None:
         # the page's ids first, then only their rows: a deep limitstart skips ids, not rows

@@ -20,7 +20,8 @@ from .params import ActionParams, Text, WholeNumber, direction, order_by, parse
 from .registry import read_action
 
 MAX_LIMIT = 1000
-_ORDER_INDEXES_SEEN: dict = {}  # engine -> names of tblclients' indexes
+ID_INDEX = "gi_clients_id"  # MariaDB/MySQL, revision 0013
+_INDEXES_SEEN: dict = {}  # engine -> names of tblclients' indexes
 ORDER_COLUMNS = ("id", "firstname", "lastname", "companyname", "email", "groupid",
                  "datecreated", "status")
 OrderBy = order_by(ORDER_COLUMNS)
@@ -113,20 +114,28 @@ def _count_and_page(conn: Connection, p: Params):
     count = select(func.count()).select_from(source).where(where)
     if matching is None and p.limitnum and _has_order_key(conn, p.orderby):
         return count, _keyed_page(conn, p, where)
-    return (count, select(c.id).select_from(source).where(where).order_by(*_ordering(p))
+    page = (select(c.id).select_from(source).where(where).order_by(*_ordering(p))
             .limit(limit).offset(p.limitstart))
+    if matching is None and not p.status and p.orderby == "id" and _has_index(conn, ID_INDEX):
+        # MariaDB would skip whole rows along the primary key; this index holds ids alone
+        page = page.with_hint(tblclients, f"FORCE INDEX ({ID_INDEX})", "mysql")
+    return count, page
 
 
 def _has_order_key(conn: Connection, name: str) -> bool:
     """Whether ``name`` is a TEXT column with its order key (MariaDB/MySQL, revision 0013; an
-    adopted database only after `migrate --add-indexes`): tblclients' indexes are asked
-    once per engine."""
-    if name not in CLIENT_ORDER_KEY_COLUMNS or conn.dialect.name != "mysql":
+    adopted database only after `migrate --add-indexes`)."""
+    return name in CLIENT_ORDER_KEY_COLUMNS and _has_index(conn, client_order_index(name))
+
+
+def _has_index(conn: Connection, name: str) -> bool:
+    """Whether MariaDB/MySQL's ``tblclients`` holds index ``name`` (one of revision 0013's;
+    an adopted database only after `migrate --add-indexes`): asked once per engine."""
+    if conn.dialect.name != "mysql":
         return False
-    if conn.engine not in _ORDER_INDEXES_SEEN:
-        _ORDER_INDEXES_SEEN[conn.engine] = {
-            i["name"] for i in inspect(conn).get_indexes("tblclients")}
-    return client_order_index(name) in _ORDER_INDEXES_SEEN[conn.engine]
+    if conn.engine not in _INDEXES_SEEN:
+        _INDEXES_SEEN[conn.engine] = {i["name"] for i in inspect(conn).get_indexes("tblclients")}
+    return name in _INDEXES_SEEN[conn.engine]
 
 
 def _keyed_page(conn: Connection, p: Params, where):

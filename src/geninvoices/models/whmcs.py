@@ -230,13 +230,19 @@ def client_search_indexes(dialect: str) -> list[Index]:
     return _detached(indexes)
 
 
-def read_indexes() -> list[Index]:
-    """Revision 0013's index on every backend (it freezes the definition; keep the two in
-    step)."""
-    return _detached([
+def read_indexes(dialect: str) -> list[Index]:
+    """Revision 0013's indexes (it freezes their definitions; keep the two in step)."""
+    indexes = [
         # GetClientsProducts by domain (TEXT on MariaDB/MySQL: its first 64 characters)
         Index("gi_hosting_domain", tblhosting.c.domain, mysql_length={"domain": 64}),
-    ])
+        # GetClientsProducts by product: the count, and the page in id order
+        Index("gi_hosting_packageid", tblhosting.c.packageid),
+    ]
+    if dialect == "mysql":
+        # InnoDB keeps a table's rows in its primary key, so skipping clients in id order
+        # (a deep page of GetClients) read whole rows; this index holds the ids alone
+        indexes.append(Index("gi_clients_id", tblclients.c.id))
+    return _detached(indexes)
 
 
 # GetClients in the order of a TEXT column on MariaDB/MySQL (rules §11): no index can give
@@ -291,5 +297,5 @@ def whmcs_indexes(dialect: str) -> list[Index]:
         *order_indexes(),
         *client_search_indexes(dialect),
         *listing_indexes(),
-        *read_indexes(),
+        *read_indexes(dialect),
     ])

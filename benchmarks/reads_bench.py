@@ -152,7 +152,7 @@ def cases(clients: int) -> list[tuple[str, dict]]:
                                            "limitnum": "25"}),
         ("GetClientsProducts pid, page at the middle", {
             "action": "GetClientsProducts", "pid": "1", "limitstart": str(middle)}),
-        ("GetClientsProducts domain (no index)", {"action": "GetClientsProducts",
+        ("GetClientsProducts domain", {"action": "GetClientsProducts",
                                                   "domain": f"c{late}.example"}),
         ("GetClientsDomains clientid", {"action": "GetClientsDomains", "clientid": str(late)}),
         ("GetClientsDomains domainid", {"action": "GetClientsDomains",

@@ -132,6 +132,10 @@ def test_an_adopted_database_keeps_its_settings_and_gets_none_inserted(new_url, 
             "gi_pricing_type_relid_currency"} <= set(added)
     search = {f"gi_clients_{c}_search" for c in whmcs.CLIENT_SEARCH_COLUMNS}
     assert search <= set(added) and search <= index_names(engine, "tblclients")
+    assert {"gi_hosting_domain", "gi_hosting_packageid"} <= set(added)  # revision 0013's
+    assert ("gi_clients_id" in added) is (engine.dialect.name == "mysql")
+    assert (set(order_keys(engine)) == set(whmcs.CLIENT_ORDER_KEY_COLUMNS)) is (
+        engine.dialect.name == "mysql")
     assert settings(engine) == OPERATOR
     assert add_indexes(engine) == []  # safe to repeat
 
@@ -250,6 +254,62 @@ def test_downgrading_0007_takes_back_only_tables_of_ours(new_url, engine_of, ado
     tables = set(inspect(engine).get_table_names())
     assert ({"tblorders", "tblproductgroups", "tblpaymentgateways"} <= tables) is adopted
     assert ("gi_hosting_userid" in index_names(engine, "tblhosting")) is False
+
+
+def order_keys(engine) -> dict[str, str]:
+    """GetClients' order keys on tblclients (MariaDB/MySQL, revision 0013): {column: index}
+    for each column whose key and index are both there."""
+    keys = {c["name"] for c in inspect(engine).get_columns("tblclients")}
+    return {c: whmcs.client_order_index(c) for c in whmcs.CLIENT_ORDER_KEY_COLUMNS
+            if whmcs.client_order_key(c) in keys
+            and whmcs.client_order_index(c) in index_names(engine, "tblclients")}
+
+
+def read_indexes(engine) -> set[str]:
+    """Revision 0013's plain indexes that the database holds."""
+    return {i.name for i in whmcs.read_indexes("mysql")} & (
+        index_names(engine, "tblhosting") | index_names(engine, "tblclients"))
+
+
+@pytest.mark.parametrize("adopted", [False, True])
+def test_revision_0013_up_and_down(new_url, engine_of, adopted):
+    """Its indexes and, on MariaDB/MySQL, the order keys, on a database whose WHMCS tables
+    geninvoices created; an adopted one gets them only from --add-indexes, and keeps them."""
+    engine = engine_of(new_url)
+    if adopted:
+        whmcs_shaped(new_url, engine)
+    migrate(engine, adopt=adopted)
+    if adopted:
+        assert read_indexes(engine) == set() and order_keys(engine) == {}
+        add_indexes(engine)
+    mysql = engine.dialect.name == "mysql"
+    indexes = {i.name for i in whmcs.read_indexes(engine.dialect.name)}
+    assert read_indexes(engine) == indexes
+    assert set(order_keys(engine)) == (set(whmcs.CLIENT_ORDER_KEY_COLUMNS) if mysql else set())
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0012")
+    assert read_indexes(engine) == (indexes if adopted else set())
+    assert bool(order_keys(engine)) is (adopted and mysql)
+    if mysql and not adopted:  # no key, and no index left behind on (id) alone
+        assert not {n for n in index_names(engine, "tblclients") if n.endswith("_order")}
+        assert not {c["name"] for c in inspect(engine).get_columns("tblclients")
+                    if c["name"].endswith("_key")}
+    migrate(engine)
+    assert read_indexes(engine) == indexes
+    assert set(order_keys(engine)) == (set(whmcs.CLIENT_ORDER_KEY_COLUMNS) if mysql else set())
+
+
+def test_revision_0013_freezes_its_index_and_the_order_keys():
+    revision = _revision("0013_read_indexes.py")
+    for dialect in ("postgresql", "sqlite", "mysql"):
+        assert [(name, table, columns, lengths) for name, table, columns, lengths, mysql_only
+                in revision.INDEXES if dialect == "mysql" or not mysql_only] == [
+            (i.name, i.table.name, [c.name for c in i.columns],
+             i.dialect_kwargs.get("mysql_length") or {}) for i in whmcs.read_indexes(dialect)]
+    assert revision.ORDER_KEY_COLUMNS == whmcs.CLIENT_ORDER_KEY_COLUMNS
+    for column in revision.ORDER_KEY_COLUMNS:
+        assert revision.order_key_sql(column, "utf8mb4", "utf8mb4_unicode_ci") == (
+            whmcs.client_order_key_sql(column, "utf8mb4", "utf8mb4_unicode_ci"))
 
 
 def _words(sql: str) -> list[str]:

@@ -24,6 +24,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import (
     Column,
+    Computed,
     DefaultClause,
     Index,
     Integer,
@@ -69,6 +70,14 @@ def expected_schema(dialect: str, *, adopted: bool = False) -> MetaData:
     for index in whmcs.whmcs_indexes(dialect):
         table = target.tables[index.table.name]
         Index(index.name, *(_on(table, e) for e in index.expressions), **index.dialect_kwargs)
+    if dialect in ("mysql", "mariadb"):  # GetClients' order keys (revision 0013)
+        clients = target.tables["tblclients"]
+        for name in whmcs.CLIENT_ORDER_KEY_COLUMNS:
+            key = Column(whmcs.client_order_key(name), String(whmcs.CLIENT_ORDER_KEY_LENGTH),
+                         Computed(f"left(`{name}`,{whmcs.CLIENT_ORDER_KEY_LENGTH})",
+                                  persisted=False))
+            clients.append_column(key)
+            Index(whmcs.client_order_index(name), key, clients.c.id)
     for column in (c for t in target.tables.values() for c in t.columns):
         if adopted and column.info.get(whmcs.FRESH_DEFAULT):
             column.server_default = None

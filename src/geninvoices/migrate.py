@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, inspect, text
 
 from .errors import MigrationRefused
 from .models import whmcs
@@ -88,7 +88,8 @@ def _adopt(cfg: Config, tables: set[str], adopt: bool, head: str) -> str:
 
 
 def add_indexes(engine: Engine) -> list[str]:
-    """Create the indexes geninvoices needs on WHMCS's tables where they are missing."""
+    """Create the indexes geninvoices needs on WHMCS's tables where they are missing (on
+    MariaDB/MySQL with GetClients' order keys, ``models/whmcs.py:client_order_key_sql``)."""
     created = []
     with engine.begin() as conn:
         inspector = inspect(conn)
@@ -97,4 +98,29 @@ def add_indexes(engine: Engine) -> list[str]:
             if index.name not in existing:
                 index.create(conn)
                 created.append(index.name)
+        if conn.dialect.name == "mysql":
+            created += _add_client_order_keys(conn)
+    return created
+
+
+def _add_client_order_keys(conn: Connection) -> list[str]:
+    """Each TEXT column's order key and its index where missing, in the column's own
+    character set and collation (an adopted database may not use WHMCS's)."""
+    inspector = inspect(conn)
+    keys = {c["name"] for c in inspector.get_columns("tblclients")}
+    indexes = {i["name"] for i in inspector.get_indexes("tblclients")}
+    created = []
+    for column in whmcs.CLIENT_ORDER_KEY_COLUMNS:
+        key, index = whmcs.client_order_key(column), whmcs.client_order_index(column)
+        if key in keys and index not in indexes:  # the key without its index: add the index
+            conn.exec_driver_sql(f"CREATE INDEX {index} ON tblclients ({key}, id)")
+        elif key not in keys:
+            charset, collation = conn.execute(text(
+                "SELECT CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS "
+                "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tblclients' "
+                "AND COLUMN_NAME = :name"), {"name": column}).one()
+            conn.exec_driver_sql(whmcs.client_order_key_sql(column, charset, collation))
+        else:
+            continue
+        created.append(index)
     return created

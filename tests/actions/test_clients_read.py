@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, or_, select
 
 from geninvoices.db import transaction
 from geninvoices.models.whmcs import tblaccounts, tblclients, tblinvoices
@@ -111,11 +111,15 @@ def test_search_reads_each_column_through_its_index(engine, people):
         Api(engine).json("GetClients", search="Grace Hop")
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert len(seen) == 1  # read once: the count and the page are taken from its ids
+    mysql = engine.dialect.name == "mysql"
+    # read once, the count and the page taken from its ids; on MariaDB, whose arms read
+    # their columns' order keys alone (revision 0013), once for each
+    assert len(seen) == (2 if mysql else 1)
     for statement, parameters in seen:
         plan = _explained(engine, statement, parameters)
         # one arm per column and the full name's, which narrows by the first name's index
-        arms = re.findall(r"gi_clients_\w+_search", plan)
+        arms = re.findall(r"gi_clients_\w+_order" if mysql else r"gi_clients_\w+_search",
+                          plan)
         if engine.dialect.name == "sqlite":
             assert "SCAN tblclients" not in plan, plan
             assert len(arms) == 5 and plan.count("USING COVERING INDEX gi_clients_") == 4, plan
@@ -140,6 +144,82 @@ def test_paging_status_and_ordering(engine, people):
     none = api.json("GetClients", limitnum="0")
     assert (none["totalresults"], none["numreturned"], none["clients"]) == (
         4, 0, {"client": []})
+
+
+LONG = "Wolfeschlegelsteinhausenbergerdorff" * 2  # 70 characters: past the 64 of a key
+AWKWARD_NAMES = ["", "smith", "Smith", "SMITH", "Lee ", "Lee", "Émile", "Emile", "emile",
+                 LONG + "b", LONG + "a", LONG, LONG + "a", "O'Brien", "van Dyke", "Zoë",
+                 "zoe", "", "Ångström", "Adams", "adams", "Lee", LONG[:64], LONG[:64] + " z"]
+
+
+@pytest.mark.parametrize("orderby", ["lastname", "companyname"])
+@pytest.mark.parametrize("sorting", ["ASC", "DESC"])
+def test_pages_in_a_text_columns_order_are_the_databases_own_order(engine, orderby, sorting):
+    """rules §11: every page in a TEXT column's order, ties (equal under the collation, or
+    sharing the first 64 characters that MariaDB's order key holds) broken by id, is the
+    slice of the whole table sorted by the database; with a status too."""
+    with transaction(engine) as conn:
+        for i, name in enumerate(AWKWARD_NAMES):
+            b.make_client(conn, firstname=f"n{i}", lastname=name, companyname=name,
+                          email=f"c{i}@example.com", status=("Active", "Closed")[i % 3 == 0])
+    seen = []
+
+    def record(_conn, _cursor, statement, *_):
+        seen.append(statement)
+    event.listen(engine, "before_cursor_execute", record)
+    api, column = Api(engine), tblclients.c[orderby]
+    for status in ("", "Closed"):
+        with engine.connect() as conn:
+            query = select(tblclients.c.firstname).order_by(
+                *([column.desc(), tblclients.c.id.desc()] if sorting == "DESC"
+                  else [column, tblclients.c.id]))
+            if status:
+                query = query.where(tblclients.c.status == status)
+            whole = list(conn.execute(query).scalars())
+        for start in range(len(whole) + 1):
+            reply = api.json("GetClients", orderby=orderby, sorting=sorting, status=status,
+                             limitstart=str(start), limitnum="3")
+            assert (reply["totalresults"], names(reply)) == (len(whole),
+                                                             whole[start:start + 3]), start
+    event.remove(engine, "before_cursor_execute", record)
+    if engine.dialect.name == "mysql":  # through the order key of revision 0013
+        assert any(f"gi_{orderby}_key" in statement for statement in seen)
+
+
+SEARCHED = ["lee", "Lee ", "emile", "É", "smi", "o'b", "van d", "n19 ad", LONG[:60], LONG[:64],
+            LONG + "a", LONG[:64] + " "]
+
+
+def test_a_search_finds_what_the_columns_like_finds(engine):
+    """rules §11: on MariaDB a search through the order keys of revision 0013 (a term of up
+    to 64 characters) finds exactly the clients whose columns start with the term by the
+    column's own LIKE; longer terms look at the columns themselves."""
+    if engine.dialect.name != "mysql":
+        pytest.skip("the order keys are MariaDB's")
+    with transaction(engine) as conn:
+        for i, name in enumerate(AWKWARD_NAMES):
+            b.make_client(conn, firstname=f"n{i}", lastname=name, companyname=name[::-1],
+                          email=f"{name.strip()[:5]}{i}@example.com".replace(" ", ""))
+    for term in SEARCHED:
+        expected = _liked(engine, term.strip())  # GetClients strips the term
+        for sorting in ("ASC", "DESC"):
+            reply = Api(engine).json("GetClients", search=term, sorting=sorting)
+            assert (reply["totalresults"], names(reply)) == (
+                len(expected), expected if sorting == "ASC" else expected[::-1]), term
+            page = Api(engine).json("GetClients", search=term, sorting=sorting,
+                                    limitstart="1", limitnum="2")
+            assert names(page) == names(reply)[1:3], term
+
+
+def _liked(engine, term: str) -> list[str]:
+    """The first names of the clients one of whose columns starts with ``term`` by LIKE."""
+    pattern = term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    c = tblclients.c
+    matches = [column.like(pattern, escape="/") for column in (
+        c.email, c.firstname, c.lastname, c.companyname, c.firstname + " " + c.lastname)]
+    with engine.connect() as conn:
+        return list(conn.execute(select(c.firstname).where(or_(*matches)).order_by(c.id))
+                    .scalars())
 
 
 @pytest.mark.parametrize("params, message", [

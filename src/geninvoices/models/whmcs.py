@@ -230,6 +230,48 @@ def client_search_indexes(dialect: str) -> list[Index]:
     return _detached(indexes)
 
 
+def read_indexes(dialect: str) -> list[Index]:
+    """Revision 0013's indexes (it freezes their definitions; keep the two in step)."""
+    indexes = [
+        # GetClientsProducts by domain (TEXT on MariaDB/MySQL: its first 64 characters)
+        Index("gi_hosting_domain", tblhosting.c.domain, mysql_length={"domain": 64}),
+        # GetClientsProducts by product: the count, and the page in id order
+        Index("gi_hosting_packageid", tblhosting.c.packageid),
+    ]
+    if dialect == "mysql":
+        # InnoDB keeps a table's rows in its primary key, so skipping clients in id order
+        # (a deep page of GetClients) read whole rows; this index holds the ids alone
+        indexes.append(Index("gi_clients_id", tblclients.c.id))
+    return _detached(indexes)
+
+
+# GetClients in the order of a TEXT column on MariaDB/MySQL (rules §11): no index can give
+# the order of a TEXT column there, so each of these gets a generated, invisible column
+# holding its first 64 characters in the column's own collation, indexed with the id
+# (revision 0013). The other backends index nothing for it: they sort 100,000 rows in time.
+CLIENT_ORDER_KEY_COLUMNS = ("email", "firstname", "lastname", "companyname")
+CLIENT_ORDER_KEY_LENGTH = 64
+
+
+def client_order_key(column: str) -> str:
+    """The generated column holding the first characters of ``column``."""
+    return f"gi_{column}_key"
+
+
+def client_order_index(column: str) -> str:
+    return f"gi_clients_{column}_order"
+
+
+def client_order_key_sql(column: str, charset: str, collation: str) -> str:
+    """MariaDB/MySQL: the ALTER TABLE that adds ``column``'s key and its index; ``charset``
+    and ``collation`` are the column's own, so the key sorts as the column does. INVISIBLE:
+    ``SELECT *`` and an INSERT without a column list (WHMCS's or anyone's) do not see it."""
+    key, length = client_order_key(column), CLIENT_ORDER_KEY_LENGTH
+    return (f"ALTER TABLE tblclients ADD COLUMN {key} VARCHAR({length}) CHARACTER SET "
+            f"{charset} COLLATE {collation} AS (LEFT({column}, {length})) VIRTUAL INVISIBLE, "
+            f"ADD INDEX {client_order_index(column)} ({key}, id)")
+
+
 def whmcs_indexes(dialect: str) -> list[Index]:
     """Every index geninvoices puts on WHMCS's tables on ``dialect``, detached (see
     ``_detached``)."""
@@ -255,4 +297,5 @@ def whmcs_indexes(dialect: str) -> list[Index]:
         *order_indexes(),
         *client_search_indexes(dialect),
         *listing_indexes(),
+        *read_indexes(dialect),
     ])

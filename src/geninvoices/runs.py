@@ -9,7 +9,10 @@ This is the edge where settings and the clock are read; ``billing`` is handed th
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
+import threading
+from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
@@ -29,6 +32,31 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+_pauses = 0
+_pauses_lock = threading.Lock()
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """Python's cyclic garbage collector off while a run works, on again after the last
+    run of this process ends. A chunk builds hundreds of thousands of objects (items, lines,
+    rows) that reference counting frees on its own; the collector, triggered by every 700
+    allocations, traversed them over and over: a quarter of a full run's time, measured.
+    What cycles the run leaves are collected once it is on again."""
+    global _pauses
+    with _pauses_lock:
+        _pauses += 1
+        if _pauses == 1:
+            gc.disable()
+    try:
+        yield
+    finally:
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0:
+                gc.enable()
+
+
 def run_config(settings: Settings, *, today: dt.date | None = None, emails: bool = True,
                dry_run: bool = False, progress=None) -> RunConfig:
     return RunConfig(today=today or today_in(settings), now=utcnow(),
@@ -44,7 +72,8 @@ def gen_invoices(engine: Engine, settings: Settings, selection: Selection, *,
     only wake this process's background sender, so an API call answers once committed."""
     config = run_config(settings, today=today, emails=emails, dry_run=dry_run,
                         progress=progress)
-    result = generate(engine, selection, config)
+    with cyclic_gc_paused():
+        result = generate(engine, selection, config)
     if config.emails and result.invoice_ids:
         if send_now:
             send_after_commit(engine, settings, result)

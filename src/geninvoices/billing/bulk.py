@@ -87,6 +87,11 @@ def insert_ids(conn: Connection, table: Table, rows: list[dict]) -> list[int]:
     return list(conn.execute(returning, rows).scalars())
 
 
+def ids_ahead(conn: Connection) -> bool:
+    """Whether ``next_ids`` hands out ids on this database."""
+    return conn.dialect.name in ("postgresql", "sqlite")
+
+
 def next_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
     """``count`` new ids of ``table``, handed out before its rows go in, in increasing order,
     never to be handed out again: PostgreSQL draws them from the column's sequence; SQLite's

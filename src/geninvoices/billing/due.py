@@ -225,20 +225,29 @@ class Billed:
         return key in self.ledger or key in self.lines
 
 
-def already_billed(conn: Connection, items: list[Item]) -> Billed:
-    """Our ledger of billed periods, and WHMCS's own invoice lines, for exactly the periods
-    these items are about to bill: the lookups read those periods only, through the unique
-    key and the (type, relid, duedate) index, so their cost does not grow with history."""
+def already_billed(conn: Connection, items: list[Item], *, ledger: bool = True) -> Billed:
+    """Our ledger of billed periods (unless ``ledger`` is False: the caller's claims will
+    find them), and WHMCS's own invoice lines, for exactly the periods these items are about
+    to bill: the lookups read those periods only, through the unique key and the (type,
+    relid, duedate) index, so their cost does not grow with history."""
     if not items:
         return Billed(set(), set())
-    wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
-    lg, li = own.ledger, tblinvoiceitems
-    ledger_key = (lg.c.kind, lg.c.relid, lg.c.period_start)
+    li = tblinvoiceitems
     line_key = (li.c.type, li.c.relid, li.c.duedate)
-    ledger = select(*ledger_key).where(periods(conn, ledger_key, wanted))
+    wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
     lines = select(*line_key).where(periods(conn, line_key, wanted))
-    return Billed({tuple(r) for r in conn.execute(ledger)} & wanted,
+    return Billed(in_ledger(conn, wanted) if ledger else set(),
                   {tuple(r) for r in conn.execute(lines)} & wanted)
+
+
+def in_ledger(conn: Connection, wanted: set[tuple[str, int, dt.date]]) -> set[tuple]:
+    """Which of these (kind, id, period start) the ledger holds."""
+    if not wanted:
+        return set()
+    lg = own.ledger
+    key = (lg.c.kind, lg.c.relid, lg.c.period_start)
+    return {tuple(r) for r in conn.execute(select(*key).where(periods(conn, key, wanted)))
+            } & wanted
 
 
 def periods(conn: Connection, key: tuple, wanted: set[tuple[str, int, dt.date]]):

@@ -147,15 +147,17 @@ def _due_in(conn: Connection, run: Run, selection: due.Selection,
     loaded = due.load_items(conn, list(clients), run.lead_limit(), selection)
     result.loaded.update((item.kind.type, item.id) for item in loaded)
     wanted = _decided(run, selection, clients, result, loaded)
-    billed = due.already_billed(conn, [i for i, _ in wanted])
+    # where the claims go in with their invoice ids, they find the ledger's periods (and
+    # _bill then looks them up): one lookup fewer per chunk; a preview claims nothing
+    billed = due.already_billed(conn, [i for i, _ in wanted],
+                                ledger=run.config.dry_run or not bulk.ids_ahead(conn))
     currencies = {c.id: run.currency_of(c.currency) for c in clients.values()}
     facts = promotions.load_facts(conn, [i for i, _ in wanted],
                                   {cid: cur.id for cid, cur in currencies.items()})
     chunk = _Chunk(clients)
     for item, taxed in wanted:
         if (item.kind.type, item.id, item.nextinvoicedate) in billed:
-            log.warning("%s %s: period from %s is already billed; next invoice date moved "
-                        "past it", item.kind.type, item.id, item.nextinvoicedate)
+            _log_found(item)
             chunk.found.append(item)
             continue
         priced = promotions.price(item, facts.get((item.kind.type, item.id)),
@@ -208,8 +210,26 @@ def _bill(conn: Connection, run: Run, chunk: _Chunk) -> list[Invoice]:
                 return write.claim_and_write(conn, run, planned, ids)
         except write.ClaimedElsewhere:
             log.info("a period of this chunk was claimed already; claiming before writing")
+            chunk = _ledger_checked(conn, run, chunk)
     plans = _plans(run, chunk, lambda items: write.claim(conn, run, items))
     return write.write_plans(conn, run, plans)
+
+
+def _ledger_checked(conn: Connection, run: Run, chunk: _Chunk) -> _Chunk:
+    """The chunk with the periods the ledger holds moved from fresh to found (and recorded
+    as found), as ``_due_in`` does where it reads the ledger itself."""
+    held = due.in_ledger(conn, _every_period([i for i, _, _ in chunk.fresh]))
+    found = [i for i, _, _ in chunk.fresh if (i.kind.type, i.id, i.nextinvoicedate) in held]
+    for item in found:
+        _log_found(item)
+    write.record_found(conn, run, found)
+    return replace(chunk, found=chunk.found + found, fresh=[
+        f for f in chunk.fresh if (f[0].kind.type, f[0].id, f[0].nextinvoicedate) not in held])
+
+
+def _log_found(item: Item) -> None:
+    log.warning("%s %s: period from %s is already billed; next invoice date moved past it",
+                item.kind.type, item.id, item.nextinvoicedate)
 
 
 def _every_period(items: list[Item]) -> set[tuple]:

@@ -92,15 +92,20 @@ def load() -> str:
 
 
 def generate(url: str, workers: int, shape: Shape) -> subprocess.Popen:
-    return subprocess.Popen(
+    # output to files, not pipes: the run's JSON (every invoice id) outgrows a pipe's buffer
+    # at the default size, and nobody reads the pipe while the probes run
+    out, err = (tempfile.TemporaryFile("w+") for _ in range(2))  # noqa: SIM115 - read back
+    run = subprocess.Popen(
         [sys.executable, "-m", "geninvoices.cli", "generate", "--workers", str(workers),
          "--no-emails", "--json", "--date", shape.today.isoformat()],
-        env={**os.environ, "GENINVOICES_DATABASE_URL": url},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env={**os.environ, "GENINVOICES_DATABASE_URL": url}, stdout=out, stderr=err)
+    run.outputs = (out, err)  # type: ignore[attr-defined]
+    return run
 
 
 def finished(run: subprocess.Popen) -> int:
-    out, err = run.communicate()
+    run.wait()
+    out, err = (_read_back(stream) for stream in run.outputs)  # type: ignore[attr-defined]
     if run.returncode != 0:
         raise SystemExit(f"generate failed ({run.returncode}): {err[-2000:]}")
     reply = json.loads(out)
@@ -108,6 +113,12 @@ def finished(run: subprocess.Popen) -> int:
         print("  invoices per worker: "
               + ", ".join(str(w["numcreated"]) for w in reply["workers"]), flush=True)
     return int(reply["numcreated"])
+
+
+def _read_back(stream) -> str:
+    with stream:
+        stream.seek(0)
+        return stream.read()
 
 
 def speedup(scratch: Scratch, shape: Shape, numbering: bool) -> None:

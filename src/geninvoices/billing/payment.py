@@ -38,8 +38,9 @@ def mark_paid(conn: Connection, invoice_ids: list[int], paid_at: dt.datetime,
     inv = tblinvoices
     conn.execute(update(inv).where(among(conn, inv.c.id, invoice_ids)).values(
         status="Paid", datepaid=paid_at, updated_at=paid_at))
-    numbering.number_paid(conn, invoice_ids, paid_at, options)
     _advance_due_dates(conn, invoice_ids)
+    # last: the counter row stays locked from here to the commit (rules §9)
+    numbering.number_paid(conn, invoice_ids, paid_at, options)
 
 
 def _advance_due_dates(conn: Connection, invoice_ids: list[int]) -> None:

@@ -131,6 +131,13 @@ def insert_ignore(conn: Connection, table: Table, rows: list[dict]) -> int | Non
     return None
 
 
+# PostgreSQL's UPDATE ... FROM unnest(...): the ids once more as an array, which the planner
+# estimates row by row, so it fetches those rows through the primary key. Without it the
+# default costs had it read and hash the whole table on every chunk (34 against 6 ms for
+# 600 of 60,000 services; the same in a long run's prepared statements).
+_BY_ID = "t.id = ANY(%b::integer[])"
+
+
 def move_dates(conn: Connection, table: Table, moves: list[tuple[int, dt.date, dt.date]]):
     """Each (id, old, new): set ``nextinvoicedate`` to new where it still is old."""
     if not moves:
@@ -141,7 +148,7 @@ def move_dates(conn: Connection, table: Table, moves: list[tuple[int, dt.date, d
         conn.exec_driver_sql(
             f"UPDATE {table.name} AS t SET nextinvoicedate = m.new "
             "FROM unnest(%b::integer[], %b::date[], %b::date[]) AS m(id, old, new) "
-            "WHERE t.id = m.id AND t.nextinvoicedate = m.old", (ids, old, new))
+            f"WHERE t.id = m.id AND t.nextinvoicedate = m.old AND {_BY_ID}", (ids, old, new, ids))
     elif name == "sqlite":
         # the driver's executemany: in-process, one prepared statement, no SQL to build
         conn.exec_driver_sql(
@@ -163,7 +170,8 @@ def set_by_id(conn: Connection, table: Table, column: str, values: list[tuple[in
         new = [process(v) if process else v for _, v in values]
         conn.exec_driver_sql(
             f"UPDATE {table.name} AS t SET {column} = v.value FROM unnest(%b::integer[], "
-            f"%b::{_pg_type(target)}[]) AS v(id, value) WHERE t.id = v.id", (ids, new))
+            f"%b::{_pg_type(target)}[]) AS v(id, value) WHERE t.id = v.id AND {_BY_ID}",
+            (ids, new, ids))
     else:
         conn.execute(update(table).where(table.c.id == bindparam("b_id"))
                      .values({column: bindparam("b_value")}),

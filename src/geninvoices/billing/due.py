@@ -182,13 +182,17 @@ def _services(conn, client_ids, narrowed) -> list[Item]:
 
 def _addons(conn, client_ids, narrowed) -> list[Item]:
     a, ad, h = tblhostingaddons, tbladdons, tblhosting
+    # the parent service's id and status looked up row by row through its primary key: as
+    # a join, PostgreSQL read and hashed every service for each chunk's few hundred addons
+    parent = lambda column: (select(column).where(h.c.id == a.c.hostingid)  # noqa: E731
+                             .scalar_subquery())
     query = (select(*_columns(a, "recurring", "billingcycle", "status", "name", "tax",
                               "addonid"),
                     ad.c.id.label("addon_exists"), ad.c.name.label("addon_name"),
-                    h.c.id.label("parent_id"), h.c.domainstatus.label("parent_status"),
+                    parent(h.c.id).label("parent_id"),
+                    parent(h.c.domainstatus).label("parent_status"),
                     _cancel_requested(a.c.hostingid).label("parent_cancelled"))
-             .select_from(a.outerjoin(ad, ad.c.id == a.c.addonid)
-                          .outerjoin(h, h.c.id == a.c.hostingid))
+             .select_from(a.outerjoin(ad, ad.c.id == a.c.addonid))
              .where(among(conn, a.c.userid, client_ids), narrowed))
     return [Item(
         ADDON, r.id, r.userid, to_money(r.recurring or 0), r.billingcycle or "", r.regdate,

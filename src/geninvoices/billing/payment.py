@@ -57,19 +57,13 @@ def _advance_due_dates(conn: Connection, invoice_ids: list[int]) -> None:
 
 
 def _advance_kind(conn: Connection, kind: Kind, relids: set[int], invoice_ids: list[int]):
-    li, inv, table = tblinvoiceitems, tblinvoices, kind.table
-    paid: dict[int, set] = {}
-    # only the paid periods from where each item's due date stands: history is behind it
-    for relid, duedate in conn.execute(
-            select(li.c.relid, li.c.duedate)
-            .join(inv, inv.c.id == li.c.invoiceid).join(table, table.c.id == li.c.relid)
-            .where(li.c.type == kind.type, among(conn, li.c.relid, relids), inv.c.status == "Paid",
-                   li.c.duedate >= table.c.nextduedate)):
-        paid.setdefault(relid, set()).add(duedate)
-    changed = []
+    table = kind.table
     columns = (table.c.id, table.c.nextduedate, table.c[kind.cycle_column],
                table.c[kind.anchor_column])
-    for item in conn.execute(select(*columns).where(among(conn, table.c.id, relids))):
+    items = list(conn.execute(select(*columns).where(among(conn, table.c.id, relids))))
+    paid = _paid_from(conn, kind, items)
+    changed = []
+    for item in items:
         moved = _paid_through(kind, item, paid.get(item.id, set()))
         if moved != item.nextduedate:
             changed.append((item.id, moved))
@@ -77,6 +71,25 @@ def _advance_kind(conn: Connection, kind: Kind, relids: set[int], invoice_ids: l
             log.info("payment of invoice(s) %s moves no date of %s %s (due %s)",
                      invoice_ids, kind.type, item.id, item.nextduedate)
     bulk.set_by_id(conn, table, "nextduedate", changed)
+
+
+def _paid_from(conn: Connection, kind: Kind, items: list) -> dict[int, set]:
+    """Each item's paid periods from where its due date stands: history is behind it. Read
+    from the earliest of those dates on, through the (type, relid, duedate) index, and
+    each item's own kept here, so years of paid invoices are never read."""
+    dues = [item.nextduedate for item in items if item.nextduedate is not None]
+    if not dues:
+        return {}
+    li, inv = tblinvoiceitems, tblinvoices
+    due_of = {item.id: item.nextduedate for item in items}
+    paid: dict[int, set] = {}
+    for relid, duedate in conn.execute(
+            select(li.c.relid, li.c.duedate).join(inv, inv.c.id == li.c.invoiceid)
+            .where(li.c.type == kind.type, among(conn, li.c.relid, list(due_of)),
+                   li.c.duedate >= min(dues), inv.c.status == "Paid")):
+        if due_of[relid] is not None and duedate >= due_of[relid]:
+            paid.setdefault(relid, set()).add(duedate)
+    return paid
 
 
 def _paid_through(kind: Kind, item, paid_starts: set) -> dt.date | None:

@@ -192,8 +192,8 @@ SEARCHED = ["lee", "Lee ", "emile", "É", "smi", "o'b", "van d", "n19 ad", LONG[
 
 def test_a_search_finds_what_the_columns_like_finds(engine):
     """rules §11: a search finds exactly the clients whose columns start with the term by
-    the column's own LIKE (PostgreSQL: ILIKE); on MariaDB through the order keys of revision 0013 (a term of up
-    to 64 characters), longer terms looking at the columns themselves."""
+    the column's own LIKE (PostgreSQL: ILIKE); on MariaDB through the order keys of
+    revision 0013 (a term of up to 64 characters), longer terms looking at the columns."""
     with transaction(engine) as conn:
         for i, name in enumerate(AWKWARD_NAMES):
             b.make_client(conn, firstname=f"n{i}", lastname=name, companyname=name[::-1],

@@ -12,9 +12,10 @@ SQLite: the driver's own transaction handling is switched off and we emit ``BEGI
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterator
 
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect
 from sqlalchemy.engine import make_url
 
 from .errors import DatabaseUnavailable, LockTimeout
@@ -169,3 +170,16 @@ class Prepared:
         entry = (compiled, str(compiled), order, processors)
         self._compiled[(dialect.name, dialect.driver)] = entry
         return entry
+
+
+_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> table -> names
+
+
+def index_names(conn: Connection, table: str) -> frozenset[str]:
+    """The names of ``table``'s indexes, asked once per engine and table: which optional
+    indexes a database holds changes only with a migration (an adopted database's with
+    `migrate --add-indexes`), after which the server is restarted."""
+    seen = _INDEXES.setdefault(conn.engine, {})
+    if table not in seen:
+        seen[table] = frozenset(i["name"] for i in inspect(conn).get_indexes(table))
+    return seen[table]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Connection, String, and_, column, func, inspect, select, union
+from sqlalchemy import Connection, String, and_, column, func, select, union
 
+from ..db import index_names
 from ..models.whmcs import (
     CLIENT_ORDER_KEY_COLUMNS,
     CLIENT_ORDER_KEY_LENGTH,
@@ -21,7 +22,6 @@ from .registry import read_action
 
 MAX_LIMIT = 1000
 ID_INDEX = "gi_clients_id"  # MariaDB/MySQL, revision 0013
-_INDEXES_SEEN: dict = {}  # engine -> names of tblclients' indexes
 ORDER_COLUMNS = ("id", "firstname", "lastname", "companyname", "email", "groupid",
                  "datecreated", "status")
 OrderBy = order_by(ORDER_COLUMNS)
@@ -131,11 +131,7 @@ def _has_order_key(conn: Connection, name: str) -> bool:
 def _has_index(conn: Connection, name: str) -> bool:
     """Whether MariaDB/MySQL's ``tblclients`` holds index ``name`` (one of revision 0013's;
     an adopted database only after `migrate --add-indexes`): asked once per engine."""
-    if conn.dialect.name != "mysql":
-        return False
-    if conn.engine not in _INDEXES_SEEN:
-        _INDEXES_SEEN[conn.engine] = {i["name"] for i in inspect(conn).get_indexes("tblclients")}
-    return name in _INDEXES_SEEN[conn.engine]
+    return conn.dialect.name == "mysql" and name in index_names(conn, "tblclients")
 
 
 def _keyed_page(conn: Connection, p: Params, where):

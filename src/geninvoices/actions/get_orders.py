@@ -8,11 +8,10 @@ not grow with the number of clients.
 
 from __future__ import annotations
 
-import weakref
-
-from sqlalchemy import Connection, and_, func, inspect, select
+from sqlalchemy import Connection, and_, func, select
 
 from .. import catalogue
+from ..db import index_names
 from ..models.whmcs import (
     tbladdons,
     tblclients,
@@ -31,7 +30,6 @@ from .registry import read_action
 
 MAX_LIMIT = 1000
 STATUS_INDEX = "gi_orders_status_id"  # revision 0012
-_STATUS_INDEX_SEEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # tblproducts.type as WHMCS names it to people (rules §13)
 PRODUCT_TYPES = {"hostingaccount": "Shared Hosting", "reselleraccount": "Reseller Hosting",
                  "server": "Dedicated/VPS Server", "other": "Other Product/Service"}
@@ -129,11 +127,7 @@ def order_row(r, lines: list[dict], gateways: dict[str, str]) -> dict:
 def _has_status_index(conn: Connection) -> bool:
     """Whether ``tblorders`` holds gi_orders_status_id (an adopted database only after
     `migrate --add-indexes`): asked once per engine."""
-    engine = conn.engine
-    if engine not in _STATUS_INDEX_SEEN:
-        names = {i["name"] for i in inspect(conn).get_indexes("tblorders")}
-        _STATUS_INDEX_SEEN[engine] = STATUS_INDEX in names
-    return _STATUS_INDEX_SEEN[engine]
+    return STATUS_INDEX in index_names(conn, "tblorders")
 
 
 def _count(conn: Connection, p: Params) -> int:

@@ -76,14 +76,19 @@ def test_insert_ignore_leaves_existing_periods_alone(engine):
                     (2, D(2026, 3, 1), "second")}
 
 
+def _services(conn, *next_due_dates) -> list[int]:
+    """One client's services, one per next due date."""
+    b.make_currency(conn)
+    cid = b.make_client(conn)
+    pid = b.make_product(conn)
+    return [b.make_service(conn, client=cid, product=pid, nextduedate=due)
+            for due in next_due_dates]
+
+
 def test_move_dates_moves_only_items_still_at_their_period(engine):
     with transaction(engine) as conn:
-        b.make_currency(conn)
-        cid = b.make_client(conn)
-        pid = b.make_product(conn)
-        moved = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 1))
-        elsewhere = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 2, 1))
-        untouched = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 1))
+        moved, elsewhere, untouched = _services(conn, D(2026, 3, 1), D(2026, 2, 1),
+                                                D(2026, 3, 1))
         bulk.move_dates(conn, tblhosting, [(moved, D(2026, 3, 1), D(2026, 4, 1)),
                                            (elsewhere, D(2026, 3, 1), D(2026, 4, 1))])
         dates = {r.id: r.nextinvoicedate for r in conn.execute(
@@ -107,12 +112,7 @@ def test_among_selects_what_in_selects(engine):
 
 def test_set_by_id_sets_each_row_its_own_value(engine):
     with transaction(engine) as conn:
-        b.make_currency(conn)
-        cid = b.make_client(conn)
-        pid = b.make_product(conn)
-        first = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 1))
-        second = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 1))
-        other = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 1))
+        first, second, other = _services(conn, D(2026, 3, 1), D(2026, 3, 1), D(2026, 3, 1))
         bulk.set_by_id(conn, tblhosting, "nextduedate", [(first, D(2026, 4, 1)),
                                                          (second, D(2027, 3, 1))])
         bulk.set_by_id(conn, tblhosting, "amount", [(other, Decimal("12.34"))])

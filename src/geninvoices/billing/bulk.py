@@ -98,17 +98,16 @@ def next_ids(conn: Connection, table: Table, count: int) -> list[int] | None:
     one writer, which this transaction is (BEGIN IMMEDIATE), takes the next ones past both
     the AUTOINCREMENT counter and the highest id. None on MariaDB, whose AUTO_INCREMENT
     hands ids out only as rows go in."""
-    name = conn.dialect.name
-    if name == "postgresql":
+    if not ids_ahead(conn):
+        return None
+    if conn.dialect.name == "postgresql":
         return sorted(conn.exec_driver_sql(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             (table.name, count)).scalars())
-    if name == "sqlite":
-        last = conn.exec_driver_sql(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
-            f"coalesce((SELECT max(id) FROM {table.name}), 0))", (table.name,)).scalar()
-        return list(range(last + 1, last + count + 1))
-    return None
+    last = conn.exec_driver_sql(  # SQLite
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+        f"coalesce((SELECT max(id) FROM {table.name}), 0))", (table.name,)).scalar()
+    return list(range(last + 1, last + count + 1))
 
 
 def insert_ignore(conn: Connection, table: Table, rows: list[dict]) -> int | None:

@@ -238,7 +238,7 @@ def already_billed(conn: Connection, items: list[Item], *, ledger: bool = True) 
         return Billed(set(), set())
     li = tblinvoiceitems
     line_key = (li.c.type, li.c.relid, li.c.duedate)
-    wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    wanted = {i.period for i in items}
     lines = select(*line_key).where(periods(conn, line_key, wanted))
     return Billed(in_ledger(conn, wanted) if ledger else set(),
                   {tuple(r) for r in conn.execute(lines)} & wanted)

@@ -157,7 +157,7 @@ def _due_in(conn: Connection, run: Run, selection: due.Selection,
                                   {cid: cur.id for cid, cur in currencies.items()})
     chunk = _Chunk(clients)
     for item, taxed in wanted:
-        if (item.kind.type, item.id, item.nextinvoicedate) in billed:
+        if item.period in billed:
             _log_found(item)
             chunk.found.append(item)
             continue
@@ -220,12 +220,12 @@ def _ledger_checked(conn: Connection, run: Run, chunk: _Chunk) -> _Chunk:
     """The chunk with the periods the ledger holds moved from fresh to found (and recorded
     as found), as ``_due_in`` does where it reads the ledger itself."""
     held = due.in_ledger(conn, _every_period([i for i, _, _ in chunk.fresh]))
-    found = [i for i, _, _ in chunk.fresh if (i.kind.type, i.id, i.nextinvoicedate) in held]
+    found = [i for i, _, _ in chunk.fresh if i.period in held]
     for item in found:
         _log_found(item)
     write.record_found(conn, run, found)
-    return replace(chunk, found=chunk.found + found, fresh=[
-        f for f in chunk.fresh if (f[0].kind.type, f[0].id, f[0].nextinvoicedate) not in held])
+    return replace(chunk, found=chunk.found + found,
+                   fresh=[f for f in chunk.fresh if f[0].period not in held])
 
 
 def _log_found(item: Item) -> None:
@@ -234,7 +234,7 @@ def _log_found(item: Item) -> None:
 
 
 def _every_period(items: list[Item]) -> set[tuple]:
-    return {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    return {i.period for i in items}
 
 
 def _plans(run: Run, chunk: _Chunk, claim) -> list[ClientPlan]:
@@ -242,7 +242,7 @@ def _plans(run: Run, chunk: _Chunk, claim) -> list[ClientPlan]:
     claimed = claim([i for i, _, _ in chunk.fresh])
     lines: dict[int, list[Line]] = {}
     for item, taxed, priced in chunk.fresh:
-        if (item.kind.type, item.id, item.nextinvoicedate) not in claimed:
+        if item.period not in claimed:
             continue  # another run billed it first: the ledger says so
         client = chunk.clients[item.userid]
         lines.setdefault(item.userid, []).extend(
@@ -265,7 +265,7 @@ def _rider_lines(run: Run, chunk: _Chunk, lines: dict[int, list[Line]],
     claimed = claim([i for i, _ in dated])
     riders: dict[int, list[Line]] = {}
     for item, taxed in dated:
-        if (item.kind.type, item.id, item.nextinvoicedate) in claimed:
+        if item.period in claimed:
             client = chunk.clients[item.userid]
             riders.setdefault(item.userid, []).extend(
                 make_lines(item, item.nextinvoicedate, taxed, client, run))

@@ -52,7 +52,7 @@ def bill_items(conn: Connection, run: Run, client_id: int, charges: list[Charge]
     taxes = pays_tax(run.options.tax_enabled, client.taxexempt)
     lines: list[Line] = []
     for item, charge in wanted:
-        if (item.kind.type, item.id, item.nextinvoicedate) in claimed:
+        if item.period in claimed:
             taxed = taxes and item.kind.taxed(item, run.options)
             made = make_lines(item, item.nextinvoicedate, taxed, client, run, charge.priced)
             lines += _registration(made, run) if charge.registration else made

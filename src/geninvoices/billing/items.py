@@ -49,6 +49,11 @@ class Item:
     # recurring promotions (rules §5.10): services and domains
     promoid: int = 0
 
+    @property
+    def period(self) -> tuple[str, int, dt.date | None]:
+        """(kind, id, start) of the period it would bill next: the ledger's key."""
+        return (self.kind.type, self.id, self.nextinvoicedate)
+
     def next_start(self, start: dt.date) -> dt.date:
         return self.kind.next_start(self, start)
 

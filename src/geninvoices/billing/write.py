@@ -35,7 +35,7 @@ def claim(conn: Connection, run: Run, items: list[Item]) -> set[tuple]:
     if not rows:
         return set()
     inserted = bulk.insert_ignore(conn, own.ledger, rows)
-    wanted = {(i.kind.type, i.id, i.nextinvoicedate) for i in items}
+    wanted = {i.period for i in items}
     if inserted == len(wanted) == len(rows):
         # every row went in, and a period this transaction inserted is its own: nothing to
         # read back (the usual case; a period claimed before leaves its row out)
@@ -91,10 +91,7 @@ def write_plans(conn: Connection, run: Run, plans: list[ClientPlan]) -> list[Inv
     and the claimed periods are then given them."""
     invoices = [inv for plan in plans for inv in plan.invoices]
     if invoices:
-        _insert_invoices(conn, run, invoices)
-        faults.checkpoint("after_invoices")
-        _insert_lines(conn, invoices)
-        faults.checkpoint("after_lines")
+        _insert_invoices_and_lines(conn, run, invoices)
         _ledger_invoice_ids(conn, run, invoices)
         _write_rest(conn, run, plans, invoices)
     return invoices
@@ -116,12 +113,8 @@ def claim_and_write(conn: Connection, run: Run, plans: list[ClientPlan],
     if bulk.insert_ignore(conn, own.ledger, rows) != len(rows):
         raise ClaimedElsewhere
     faults.checkpoint("after_claim")
-    if invoices:
-        _insert_invoices(conn, run, invoices)
-        faults.checkpoint("after_invoices")
-        _insert_lines(conn, invoices)
-        faults.checkpoint("after_lines")
-        _write_rest(conn, run, plans, invoices)
+    _insert_invoices_and_lines(conn, run, invoices)
+    _write_rest(conn, run, plans, invoices)
     return invoices
 
 
@@ -158,18 +151,24 @@ def _number_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> Non
                      .values(invoicenum=case(batch, value=tblinvoices.c.id)))
 
 
-def _insert_invoices(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
+def _insert_invoices_and_lines(conn: Connection, run: Run, invoices: list[Invoice]) -> None:
+    """The invoices, then their lines. Ids handed out ahead (``claim_and_write``) go in as
+    they are; otherwise the database gives them."""
     rows = [{"userid": i.userid, "invoicenum": i.invoicenum, "date": i.date,
              "duedate": i.duedate, "subtotal": i.tax.subtotal, "credit": i.credit,
              "tax": i.tax.tax, "tax2": i.tax.tax2, "total": i.total, "taxrate": i.tax.taxrate,
              "taxrate2": i.tax.taxrate2, "status": "Unpaid", "paymentmethod": i.paymentmethod,
              "notes": "", "created_at": run.now, "updated_at": run.now} for i in invoices]
-    if invoices[0].id is not None:  # handed out ahead (claim_and_write)
+    if invoices[0].id is not None:
         bulk.insert_rows(conn, tblinvoices, [{"id": i.id, **row}
                                              for i, row in zip(invoices, rows, strict=True)])
-        return
-    for invoice, invoice_id in zip(invoices, bulk.insert_ids(conn, tblinvoices, rows), strict=True):
-        invoice.id = invoice_id
+    else:
+        for invoice, invoice_id in zip(invoices, bulk.insert_ids(conn, tblinvoices, rows),
+                                       strict=True):
+            invoice.id = invoice_id
+    faults.checkpoint("after_invoices")
+    _insert_lines(conn, invoices)
+    faults.checkpoint("after_lines")
 
 
 def _insert_lines(conn: Connection, invoices: list[Invoice]) -> None:

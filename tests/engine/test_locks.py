@@ -10,6 +10,7 @@ from geninvoices.db import make_engine, transaction
 from geninvoices.errors import LockTimeout
 from geninvoices.models.whmcs import tblclients
 from tests import builders as b
+from tests.conftest import new_database_url
 from tests.engine.helpers import D, invoices, run
 
 TODAY = D(2026, 3, 20)
@@ -60,3 +61,19 @@ def _sqlite_serializes_and_times_out(engine):
                                             match="Another run holds these records"):
         run(engine, TODAY)
     assert run(engine, TODAY).numcreated == 2
+
+
+def test_postgresql_plans_a_chunk_for_its_own_ids(server_dbs, tmp_path_factory):
+    """psycopg prepares a statement run five times, and PostgreSQL then reuses one generic
+    plan for any parameters; for a chunk's ``userid = ANY(ids)`` that plan walked every due
+    item, so each chunk's load grew with the database (rules §9). Every connection plans
+    each execution for its own values."""
+    engine = make_engine(new_database_url("postgresql", server_dbs, tmp_path_factory))
+    try:
+        with engine.connect() as conn:
+            for _ in range(7):  # past psycopg's prepare threshold: still a custom plan
+                mode = conn.exec_driver_sql("SHOW plan_cache_mode").scalar()
+                conn.exec_driver_sql("SELECT 1 WHERE 1 = ANY(%(a)s)", {"a": [1, 2]})
+            assert mode == "force_custom_plan"
+    finally:
+        engine.dispose()

@@ -20,11 +20,13 @@ from sqlalchemy import (
     Connection,
     String,
     Table,
+    and_,
     any_,
     bindparam,
     func,
     insert,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -50,6 +52,21 @@ def among(conn: Connection, column: Column, values) -> ColumnElement:
         return column.in_(select(literal_column("value"))
                           .select_from(func.json_each(bindparam(None, stored, type_=String))))
     return column.in_(values)
+
+
+def periods(conn: Connection, key: tuple, wanted: set[tuple[str, int, dt.date]]):
+    """Rows whose (kind, id, period start) ``key`` columns may be one of ``wanted``, found
+    through an index on those columns: per kind, its ids and its period starts (the
+    caller keeps the exact matches)."""
+    by_kind: dict[str, tuple[set[int], set[dt.date]]] = {}
+    for kind, relid, start in wanted:
+        ids, starts = by_kind.setdefault(kind, (set(), set()))
+        ids.add(relid)
+        starts.add(start)
+    kind_column, relid_column, start_column = key
+    return or_(*(and_(kind_column == k, among(conn, relid_column, ids),
+                      among(conn, start_column, starts))
+                 for k, (ids, starts) in by_kind.items()))
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:
@@ -198,15 +215,19 @@ def set_ledger_invoices(conn: Connection, token: str,
             "AND period_start = ? AND run_token = ? AND invoiceid = 0",
             [(inv, kind, relid, start.isoformat(), token) for kind, relid, start, inv in billed])
     else:
-        # the run's unbilled claims, each given the invoice whose line holds its period (a
-        # multi-table UPDATE joining the lines deadlocked concurrent workers on MariaDB)
+        # the chunk's unbilled claims, found through the ledger's unique key (the run's
+        # token alone read every claim of the run so far, chunk after chunk), each given
+        # the invoice whose line holds its period (a multi-table UPDATE joining the lines
+        # deadlocked concurrent workers on MariaDB)
         lg, li = own.ledger, tblinvoiceitems
         line_invoice = (select(func.max(li.c.invoiceid))
                         .where(li.c.type == lg.c.kind, li.c.relid == lg.c.relid,
                                li.c.duedate == lg.c.period_start,
                                li.c.invoiceid.in_(invoice_ids))
                         .scalar_subquery())
-        conn.execute(update(lg).where(lg.c.run_token == token, lg.c.invoiceid == 0)
+        key = (lg.c.kind, lg.c.relid, lg.c.period_start)
+        claims = periods(conn, key, {(kind, relid, start) for kind, relid, start, _ in billed})
+        conn.execute(update(lg).where(claims, lg.c.run_token == token, lg.c.invoiceid == 0)
                      .values(invoiceid=func.coalesce(line_invoice, 0)))
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, exists, func, or_, select, union
+from sqlalchemy import Connection, and_, exists, func, select, union
 from sqlalchemy.sql import ColumnElement
 
 from ..models import own
@@ -23,6 +23,7 @@ from ..models.whmcs import (
     tblinvoiceitems,
     tblproducts,
 )
+from . import bulk
 from .bulk import among
 from .items import Item
 from .kinds import ADDON, ALL, BILLABLE, DOMAIN, NEXT_INVOICE, SERVICE, Kind
@@ -239,7 +240,7 @@ def already_billed(conn: Connection, items: list[Item], *, ledger: bool = True) 
     li = tblinvoiceitems
     line_key = (li.c.type, li.c.relid, li.c.duedate)
     wanted = {i.period for i in items}
-    lines = select(*line_key).where(periods(conn, line_key, wanted))
+    lines = select(*line_key).where(bulk.periods(conn, line_key, wanted))
     return Billed(in_ledger(conn, wanted) if ledger else set(),
                   {tuple(r) for r in conn.execute(lines)} & wanted)
 
@@ -250,20 +251,5 @@ def in_ledger(conn: Connection, wanted: set[tuple[str, int, dt.date]]) -> set[tu
         return set()
     lg = own.ledger
     key = (lg.c.kind, lg.c.relid, lg.c.period_start)
-    return {tuple(r) for r in conn.execute(select(*key).where(periods(conn, key, wanted)))
+    return {tuple(r) for r in conn.execute(select(*key).where(bulk.periods(conn, key, wanted)))
             } & wanted
-
-
-def periods(conn: Connection, key: tuple, wanted: set[tuple[str, int, dt.date]]):
-    """Rows whose (kind, id, period start) ``key`` columns may be one of ``wanted``, found
-    through an index on those columns: per kind, its ids and its period starts (the
-    caller keeps the exact matches)."""
-    by_kind: dict[str, tuple[set[int], set[dt.date]]] = {}
-    for kind, relid, start in wanted:
-        ids, starts = by_kind.setdefault(kind, (set(), set()))
-        ids.add(relid)
-        starts.add(start)
-    kind_column, relid_column, start_column = key
-    return or_(*(and_(kind_column == k, among(conn, relid_column, ids),
-                      among(conn, start_column, starts))
-                 for k, (ids, starts) in by_kind.items()))

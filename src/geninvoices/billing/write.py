@@ -18,7 +18,7 @@ from sqlalchemy import Connection, bindparam, case, insert, select, update
 from .. import faults
 from ..models import own
 from ..models.whmcs import tblclients, tblcredit, tblinvoiceitems, tblinvoices
-from . import bulk, due, mail, numbering, payment
+from . import bulk, mail, numbering, payment
 from .items import Item
 from .kinds import ALL, RECURRING
 from .plan import ClientPlan, Invoice, Line
@@ -46,7 +46,7 @@ def claim(conn: Connection, run: Run, items: list[Item]) -> set[tuple]:
     # these periods only, by the ledger's unique key, and whose they are sorted out here: in
     # SQL the run's token would steer the planner to its index, every period of the run
     claimed = {(r.kind, r.relid, r.period_start) for r in conn.execute(
-        select(*key, lg.c.run_token, lg.c.invoiceid).where(due.periods(conn, key, wanted)))
+        select(*key, lg.c.run_token, lg.c.invoiceid).where(bulk.periods(conn, key, wanted)))
         if r.run_token == run.token and r.invoiceid == 0}
     faults.checkpoint("after_claim")
     return claimed & wanted

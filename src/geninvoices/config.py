@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     timezone: str = ""
     default_gateway: str = ""
     lock_timeout_seconds: float = Field(30.0, gt=0)
-    chunk_size: int | None = Field(None, ge=1)  # None: SQLite 1,000, PostgreSQL 500, MariaDB 200
+    chunk_size: int | None = Field(None, ge=1)  # None: SQLite 5,000, PostgreSQL 500, MariaDB 200
 
     # mail (rules §5.6)
     mail_from: str = "billing@localhost"

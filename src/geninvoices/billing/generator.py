@@ -31,9 +31,10 @@ log = logging.getLogger("geninvoices.billing")
 # Clients per chunk (rules §9). A server's chunk bounds how long a single-client run waits
 # for a client a full run holds: PostgreSQL writes 500 clients' chunk in about the time
 # MariaDB writes 200. SQLite has one writer, which every other write waits for anyway:
-# there fewer, larger commits write each index page fewer times.
+# there fewer, larger commits write each index page fewer times (with years of history a
+# chunk's new ledger rows and lines land on a different index page per item).
 CHUNK_SIZE = 200
-CHUNK_SIZES = {"sqlite": 1000, "postgresql": 500}
+CHUNK_SIZES = {"sqlite": 5000, "postgresql": 500}
 
 
 @dataclass

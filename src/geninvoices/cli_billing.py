@@ -86,7 +86,9 @@ def generate(
 
 def _generate_in_workers(s, workers: int, client: int | None, dry_run: bool, day: dt.date,
                          no_emails: bool, as_json: bool, lists: dict) -> None:
-    """`--workers N`: N `generate` processes share the scan through SKIP LOCKED (rules §9)."""
+    """`--workers N`: N `generate` processes share the scan through SKIP LOCKED (rules §9).
+    The parent's engine is disposed of before the workers are forked: they share no
+    connection with it or with each other."""
     if client is not None or dry_run:
         raise typer.BadParameter("--workers splits a scan of many clients; it cannot be "
                                  "combined with --client or --dry-run", param_hint="--workers")

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import cli_workers, outbox
@@ -148,6 +147,14 @@ def _progress(enabled: bool):
     if not (enabled and sys.stdout.isatty()):
         yield None
         return
+    from rich.progress import (  # only with a bar on screen
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (TextColumn("billing"), BarColumn(), MofNCompleteColumn(),
                TextColumn("clients, {task.fields[invoices]} invoices"),
                TimeElapsedColumn())

@@ -3,9 +3,10 @@
 Each worker is the parent forked (so it starts at once, with everything already imported)
 that then runs exactly what `geninvoices generate --json` runs, with the same options and the
 same billing date, its stdout and stderr going to files the parent reads when it exits. The
-parent holds no database connection when it forks; each worker makes its own engine. They
-need no coordinator: a scan locks each chunk's clients with `SELECT ... FOR
-UPDATE SKIP LOCKED`, so a worker passes over the clients another one holds and bills the
+parent holds no database connection when it forks; each worker makes its own engine.
+
+They need no coordinator: a scan locks each chunk's clients with `SELECT ... FOR UPDATE SKIP
+LOCKED`, so a worker passes over the clients another one holds and bills the
 next ones, and the ledger's unique key on (kind, item, period start) keeps every period to
 one invoice whatever the timing. This module only starts them and adds up what they say.
 """
@@ -78,8 +79,8 @@ def _error_line(err: str) -> str:
 
 
 def worker_args(day: dt.date, no_emails: bool, lists: dict[str, list[int] | None]) -> list[str]:
-    """One worker's command line: the parent's options, its billing date fixed, so every
-    worker bills as of the same day even across midnight."""
+    """One worker's `geninvoices` arguments: the parent's options, its billing date fixed, so
+    every worker bills as of the same day even across midnight."""
     args = ["generate", "--json", "--date", day.isoformat()]
     if no_emails:
         args.append("--no-emails")
@@ -112,10 +113,10 @@ def _fork(args: list[str]):
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - read back
     pid = os.fork()
     if pid == 0:
-        os.dup2(out.fileno(), 1)
-        os.dup2(err.fileno(), 2)
         code = EXIT_BUSINESS
         try:
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
             code = _worker(args)
         finally:
             for stream in (sys.stdout, sys.stderr):

@@ -29,7 +29,6 @@ from .cli_support import (
     settings,
 )
 from .db import transaction
-from .migrate import add_indexes, migrate
 
 app = typer.Typer(help="geninvoices: a WHMCS-compatible billing API server.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -61,6 +60,8 @@ def migrate_cmd(adopt: Annotated[bool, typer.Option("--adopt", help=(
         add_indexes_: Annotated[bool, typer.Option("--add-indexes", help=(
             "create the indexes geninvoices needs on WHMCS's tables"))] = False) -> None:
     """Create or update the database schema."""
+    from .migrate import add_indexes, migrate  # alembic: only when migrating
+
     with database(create=True) as engine:
         typer.echo(migrate(engine, adopt=adopt))
         if add_indexes_:
@@ -84,6 +85,7 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     s = settings()
     _check_listen(host, port)
     from .documents.render import Renderer
+    from .migrate import migrate
     Renderer(s.templates_dir).check()  # a broken template override: one line, exit 1
     with database(s, create=True) as engine:
         typer.echo(migrate(engine), err=True)

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import cli_workers, outbox
@@ -86,7 +85,9 @@ def generate(
 
 def _generate_in_workers(s, workers: int, client: int | None, dry_run: bool, day: dt.date,
                          no_emails: bool, as_json: bool, lists: dict) -> None:
-    """`--workers N`: N `generate` processes share the scan through SKIP LOCKED (rules §9)."""
+    """`--workers N`: N `generate` processes share the scan through SKIP LOCKED (rules §9).
+    The parent's engine is disposed of before the workers are forked: they share no
+    connection with it or with each other."""
     if client is not None or dry_run:
         raise typer.BadParameter("--workers splits a scan of many clients; it cannot be "
                                  "combined with --client or --dry-run", param_hint="--workers")
@@ -146,6 +147,14 @@ def _progress(enabled: bool):
     if not (enabled and sys.stdout.isatty()):
         yield None
         return
+    from rich.progress import (  # only with a bar on screen
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (TextColumn("billing"), BarColumn(), MofNCompleteColumn(),
                TextColumn("clients, {task.fields[invoices]} invoices"),
                TimeElapsedColumn())

@@ -16,8 +16,6 @@ from .cli_support import database, fail, settings
 from .clock import today_in
 from .db import transaction
 from .documents import links
-from .documents.model import load_document
-from .documents.render import Renderer
 from .models.whmcs import tblconfiguration, tblinvoices
 
 invoice_app = typer.Typer(help="Invoice documents (HTML and PDF).", no_args_is_help=True)
@@ -27,6 +25,9 @@ Output = Annotated[Path, typer.Option("--output", "-o", help="the file to write 
 
 def _document(invoice_id: int):
     s = settings()
+    from .documents.model import load_document  # jinja, and WeasyPrint for a PDF: only here
+    from .documents.render import Renderer
+
     renderer = Renderer(s.templates_dir)
     with database(s) as engine, transaction(engine, write=False) as conn:
         doc = load_document(conn, invoice_id, today_in(s))

@@ -1,19 +1,25 @@
 """`geninvoices generate --workers N` (rules §8, §9): N processes of the same `generate`.
 
-Each worker is a plain `geninvoices generate --json` run with the same options and the same
-billing date. They need no coordinator: a scan locks each chunk's clients with `SELECT ... FOR
-UPDATE SKIP LOCKED`, so a worker passes over the clients another one holds and bills the
+Each worker is the parent forked (so it starts at once, with everything already imported)
+that then runs exactly what `geninvoices generate --json` runs, with the same options and the
+same billing date, its stdout and stderr going to files the parent reads when it exits. The
+parent holds no database connection when it forks; each worker makes its own engine.
+
+They need no coordinator: a scan locks each chunk's clients with `SELECT ... FOR UPDATE SKIP
+LOCKED`, so a worker passes over the clients another one holds and bills the
 next ones, and the ledger's unique key on (kind, item, period start) keeps every period to
 one invoice whatever the timing. This module only starts them and adds up what they say.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
+import tempfile
+import traceback
 from dataclasses import dataclass, field
 
 import typer
@@ -73,10 +79,9 @@ def _error_line(err: str) -> str:
 
 
 def worker_args(day: dt.date, no_emails: bool, lists: dict[str, list[int] | None]) -> list[str]:
-    """One worker's command line: the parent's options, its billing date fixed, so every
-    worker bills as of the same day even across midnight."""
-    args = [sys.executable, "-m", "geninvoices.cli", "generate", "--json",
-            "--date", day.isoformat()]
+    """One worker's `geninvoices` arguments: the parent's options, its billing date fixed, so
+    every worker bills as of the same day even across midnight."""
+    args = ["generate", "--json", "--date", day.isoformat()]
     if no_emails:
         args.append("--no-emails")
     for option, ids in lists.items():
@@ -87,16 +92,60 @@ def worker_args(day: dt.date, no_emails: bool, lists: dict[str, list[int] | None
 
 def run_workers(count: int, args: list[str]) -> tuple[Combined, int]:
     """Start ``count`` workers at once, wait for all; returns the sum and the worst exit."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    procs = [subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(count)]
+    if not hasattr(os, "fork"):
+        raise typer.BadParameter("needs a system with fork (Linux, macOS, BSD)",
+                                 param_hint="--workers")
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()  # or the workers would write the parent's pending output again
+    workers = [_fork(args) for _ in range(count)]
     combined, codes = Combined(), []
-    for number, proc in enumerate(procs, start=1):
-        out, err = proc.communicate()
-        codes.append(proc.returncode)
-        combined.add(number, proc.returncode, out, err)
+    for number, (pid, out, err) in enumerate(workers, start=1):
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])  # -N: killed by signal N
+        codes.append(code)
+        combined.add(number, code, _read(out, sys.stdout), _read(err, sys.stderr))
     combined.invoiceids.sort()
     return combined, worst_exit(codes)
+
+
+def _fork(args: list[str]):
+    """One worker; files, not pipes, take its output: a summary listing every invoice id
+    outgrows a pipe's buffer, and the parent reads nothing until the worker is done."""
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 - read back
+    pid = os.fork()
+    if pid == 0:
+        code = EXIT_BUSINESS
+        try:
+            os.dup2(out.fileno(), 1)
+            os.dup2(err.fileno(), 2)
+            code = _worker(args)
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(code)  # never back into the parent's code (its atexit, its finally)
+    return pid, out, err
+
+
+def _worker(args: list[str]) -> int:
+    """What `geninvoices generate ...` does in a process of its own, as an exit code."""
+    from .cli import main  # the command line itself; it imports this module
+
+    try:
+        main(args)
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            return done.code or 0
+        print(done.code, file=sys.stderr)
+    except BaseException as error:  # noqa: BLE001 - a worker reports, never unwinds
+        traceback.print_exc()
+        print(f"error: unexpected {error.__class__.__name__}: {error}", file=sys.stderr)
+    return EXIT_BUSINESS
+
+
+def _read(file, like) -> str:
+    with file:
+        file.seek(0)
+        return file.read().decode(like.encoding or "utf-8", errors="replace")
 
 
 def report(combined: Combined, code: int, as_json: bool) -> None:

@@ -12,13 +12,16 @@ BACKEND = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mariadb"}
 
 @pytest.fixture
 def fresh_db(database_url, server_dbs, tmp_path_factory):
-    """A factory of new, migrated databases on the backend under test."""
+    """A factory of new databases on the backend under test, migrated unless told not to."""
     backend = BACKEND[make_url(database_url).get_backend_name()]
 
-    def make() -> str:
+    def make(migrated: bool = True) -> str:
         url = new_database_url(backend, server_dbs, tmp_path_factory)
         engine = make_engine(url)
-        migrate(engine)
+        if migrated:
+            migrate(engine)
+        else:
+            engine.connect().close()  # SQLite: the file, with no tables in it
         engine.dispose()
         return url
     return make

@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -25,7 +26,9 @@ from ..config import Settings
 from ..db import transaction
 from . import links
 from .model import HouseSettings, load_document, load_house_settings
-from .render import Renderer
+
+if TYPE_CHECKING:
+    from .render import Renderer
 
 log = logging.getLogger("geninvoices.mail")
 
@@ -42,6 +45,8 @@ Compose = Callable[[int], Extra | None]
 
 def composer(engine: Engine, settings: Settings,
              renderer: Renderer | None = None) -> Callable[[], Compose]:
+    from .render import Renderer  # jinja: only for a run that sends its emails
+
     renderer = renderer or Renderer(settings.templates_dir)
 
     def for_batch() -> Compose:

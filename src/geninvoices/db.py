@@ -101,6 +101,21 @@ def is_lock_timeout(error: BaseException) -> bool:
     return "database is locked" in str(orig or error)
 
 
+def is_deadlock(error: BaseException | None) -> bool:
+    """The database ended the transaction as a deadlock's victim (MariaDB 1213, PostgreSQL
+    40P01), perhaps behind what followed it: on MariaDB the rollback to a savepoint the
+    deadlock had already undone fails with 1305, which names the savepoint, not the cause."""
+    for _ in range(16):  # along the chain of causes and contexts, never round a cycle
+        if error is None:
+            return False
+        orig = getattr(error, "orig", None)
+        if getattr(orig, "sqlstate", None) == "40P01" or (
+                orig is not None and getattr(orig, "args", [None])[:1] == (1213,)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True

@@ -11,12 +11,12 @@ never reads the clock to decide what is due.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from sqlalchemy import Connection, Engine, select
 
 from .. import faults
-from ..db import transaction, translate
+from ..db import is_deadlock, transaction, translate
 from ..errors import NotFound, RetryableError
 from ..models.whmcs import tblclients, tblinvoices
 from . import bulk, due, promotions, write
@@ -34,6 +34,7 @@ log = logging.getLogger("geninvoices.billing")
 # there fewer, larger commits write each index page fewer times (with years of history a
 # chunk's new ledger rows and lines land on a different index page per item).
 CHUNK_SIZE = 200
+DEADLOCK_ATTEMPTS = 5  # a chunk ended as a deadlock's victim is billed again, up to this
 CHUNK_SIZES = {"sqlite": 5000, "postgresql": 500}
 
 
@@ -47,6 +48,12 @@ class RunResult:
     promotions_ended: list[str] = field(default_factory=list)  # items moved off (§5.10)
     previews: list[ClientPlan] = field(default_factory=list)  # a dry run's plans, unwritten
     loaded: set[tuple[str, int]] = field(default_factory=set, repr=False)  # (type, id) seen
+
+    def absorb(self, other: RunResult) -> None:
+        """Add a committed chunk's result to the run's."""
+        for name in (f.name for f in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            setattr(self, name, mine | theirs if isinstance(mine, set) else mine + theirs)
 
     @property
     def numcreated(self) -> int:
@@ -85,16 +92,34 @@ def generate(engine: Engine, selection: due.Selection, config: RunConfig) -> Run
     size = config.chunk_size or CHUNK_SIZES.get(engine.dialect.name, CHUNK_SIZE)
     for start in range(0, len(client_ids), size):
         chunk_ids = client_ids[start:start + size]
-        with transaction(engine, write=not config.dry_run) as conn:
-            if config.dry_run:
-                _preview_chunk(conn, run, selection, chunk_ids, result)
-            else:
-                _bill_chunk(conn, run, selection, chunk_ids, result)
+        result.absorb(_chunk_committed(engine, run, selection, chunk_ids))
         faults.checkpoint("after_commit")
         if config.progress is not None:
             config.progress(start + len(chunk_ids), len(client_ids), result.numcreated)
     _note_unlisted(selection, result)
     return result
+
+
+def _chunk_committed(engine: Engine, run: Run, selection: due.Selection,
+                     client_ids: list[int]) -> RunResult:
+    """One chunk in one transaction. Should the database end that transaction as a
+    deadlock's victim (two workers' chunks, or a chunk and another writer, waiting on each
+    other), nothing of it was written: bill the chunk again from the start (rules §9)."""
+    attempt = 1
+    while True:
+        part = RunResult()
+        try:
+            with transaction(engine, write=not run.config.dry_run) as conn:
+                if run.config.dry_run:
+                    _preview_chunk(conn, run, selection, client_ids, part)
+                else:
+                    _bill_chunk(conn, run, selection, client_ids, part)
+            return part
+        except RetryableError as error:
+            if attempt == DEADLOCK_ATTEMPTS or not is_deadlock(error):
+                raise
+        log.warning("a chunk was a deadlock's victim; billing it again (%d)", attempt)
+        attempt += 1
 
 
 def _note_unlisted(selection: due.Selection, result: RunResult) -> None:

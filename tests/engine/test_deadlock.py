@@ -1,0 +1,89 @@
+"""A chunk that the database ends as a deadlock's victim is billed again (rules §9).
+
+A real deadlock, on the servers that have them: another writer holds the custom-number
+counter row that a chunk takes last, the chunk waits for it, and then the other writer asks
+for the client row the chunk holds. The database rolls the chunk's whole transaction back;
+the run bills that chunk again once the other writer is done, instead of stopping with
+"Database unavailable, please retry"."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import Connection, func, insert, select
+
+from geninvoices.db import make_engine, transaction
+from geninvoices.migrate import migrate
+from geninvoices.models import own
+from geninvoices.models.whmcs import tblclients, tblconfiguration, tblcredit, tblinvoices
+from tests import builders as b
+from tests.conftest import new_database_url
+from tests.engine.helpers import D, run
+
+TODAY = D(2026, 3, 20)
+COUNTER = "TaxNextCustomInvoiceNumber"
+
+
+def _waits_for_the_counter(conn: Connection) -> bool:
+    """Another session of this database is waiting in the counter's ``SELECT ... FOR
+    UPDATE`` (MariaDB waits for that row lock while planning: the processlist shows it)."""
+    if conn.dialect.name == "postgresql":
+        sql = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+               "AND wait_event_type = 'Lock' AND query LIKE '%%FROM tblconfiguration%%'")
+    else:
+        sql = ("SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() "
+               "AND id <> CONNECTION_ID() AND info LIKE '%%FROM tblconfiguration%%FOR UPDATE'")
+    return bool(conn.exec_driver_sql(sql).scalar())
+
+
+def _wait_until_the_run_waits(engine) -> None:
+    for _ in range(300):
+        with engine.connect() as conn:
+            if _waits_for_the_counter(conn):
+                return
+        time.sleep(0.05)
+    raise AssertionError("the run never waited for the counter row")
+
+
+@pytest.mark.parametrize("server", ["postgresql", "mariadb"])
+def test_a_chunk_ended_by_a_deadlock_is_billed_again(server, server_dbs, tmp_path_factory):
+    engine = make_engine(new_database_url(server, server_dbs, tmp_path_factory),
+                         lock_timeout_seconds=20)
+    try:
+        migrate(engine)
+        with transaction(engine) as conn:
+            b.set_config(conn, TaxCustomInvoiceNumbering="on", **{COUNTER: "100"})
+            client = b.make_client(conn)
+            b.make_service(conn, client=client, product=b.make_product(conn),
+                           nextduedate=TODAY)
+        outcome: list = []
+        runner = threading.Thread(target=lambda: outcome.append(_run(engine, client)))
+        with engine.connect() as other, other.begin():
+            # heavier than the chunk, so that MariaDB picks the chunk as the victim
+            other.execute(insert(tblcredit), [{"clientid": client, "date": TODAY,
+                                               "description": "ballast", "amount": 0}] * 200)
+            other.execute(select(tblconfiguration.c.value).where(
+                tblconfiguration.c.setting == COUNTER).with_for_update())
+            runner.start()
+            _wait_until_the_run_waits(engine)
+            other.execute(select(tblclients.c.id).where(tblclients.c.id == client)
+                          .with_for_update())  # the deadlock: the chunk holds this row
+            other.rollback()
+        runner.join(60)
+        assert not runner.is_alive()
+        assert [type(o) for o in outcome] == [int], outcome
+        assert outcome == [1]
+        with engine.connect() as conn:
+            assert conn.execute(select(tblinvoices.c.invoicenum)).scalars().all() == ["100"]
+            assert conn.execute(select(func.count()).select_from(own.ledger)).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def _run(engine, client: int):
+    try:
+        return run(engine, TODAY, clientid=client, emails=False).numcreated
+    except Exception as error:  # noqa: BLE001 - reported by the test's assertion
+        return error

@@ -50,10 +50,16 @@ class RunResult:
     loaded: set[tuple[str, int]] = field(default_factory=set, repr=False)  # (type, id) seen
 
     def absorb(self, other: RunResult) -> None:
-        """Add a committed chunk's result to the run's."""
+        """Add a committed chunk's result to the run's (lists and sets grown in place: a
+        copy per chunk would cost a run of many chunks the square of its size)."""
         for name in (f.name for f in fields(self)):
             mine, theirs = getattr(self, name), getattr(other, name)
-            setattr(self, name, mine | theirs if isinstance(mine, set) else mine + theirs)
+            if isinstance(mine, set):
+                mine |= theirs
+            elif isinstance(mine, list):
+                mine += theirs
+            else:
+                setattr(self, name, mine + theirs)
 
     @property
     def numcreated(self) -> int:

@@ -76,3 +76,26 @@ def ledger(engine):
 
 def outbox(engine):
     return rows(engine, own.outbox)
+
+
+def held_up_in(watcher, statement: str) -> bool:
+    """Another session of this database is held up in a statement containing ``statement``:
+    on PostgreSQL waiting for a lock; on MariaDB still running it (it waits for a row lock
+    while planning or inserting, which its processlist shows as the statement running)."""
+    if watcher.dialect.name == "postgresql":
+        sql = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+               "AND wait_event_type = 'Lock' AND query LIKE %(pattern)s")
+    else:
+        sql = ("SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() "
+               "AND command = 'Query' AND id <> CONNECTION_ID() AND info LIKE %(pattern)s")
+    with watcher.connect() as conn:
+        return conn.exec_driver_sql(sql, {"pattern": f"%{statement}%"}).scalar() > 0
+
+
+def until_held_up(watcher, statement: str, runner) -> None:
+    """Until ``runner``'s run is held up in ``statement`` (30 s at most)."""
+    for _ in range(600):
+        if held_up_in(watcher, statement):
+            return
+        runner.join(0.05)
+    raise AssertionError(f"the run was never held up in {statement!r}")

@@ -9,10 +9,9 @@ the run bills that chunk again once the other writer is done, instead of stoppin
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import func, insert, select
 
 from geninvoices.db import make_engine, transaction
 from geninvoices.migrate import migrate
@@ -20,31 +19,10 @@ from geninvoices.models import own
 from geninvoices.models.whmcs import tblclients, tblconfiguration, tblcredit, tblinvoices
 from tests import builders as b
 from tests.conftest import new_database_url
-from tests.engine.helpers import D, run
+from tests.engine.helpers import D, run, until_held_up
 
 TODAY = D(2026, 3, 20)
 COUNTER = "TaxNextCustomInvoiceNumber"
-
-
-def _waits_for_the_counter(conn: Connection) -> bool:
-    """Another session of this database is waiting in the counter's ``SELECT ... FOR
-    UPDATE`` (MariaDB waits for that row lock while planning: the processlist shows it)."""
-    if conn.dialect.name == "postgresql":
-        sql = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-               "AND wait_event_type = 'Lock' AND query LIKE '%%FROM tblconfiguration%%'")
-    else:
-        sql = ("SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() "
-               "AND id <> CONNECTION_ID() AND info LIKE '%%FROM tblconfiguration%%FOR UPDATE'")
-    return bool(conn.exec_driver_sql(sql).scalar())
-
-
-def _wait_until_the_run_waits(engine) -> None:
-    for _ in range(300):
-        with engine.connect() as conn:
-            if _waits_for_the_counter(conn):
-                return
-        time.sleep(0.05)
-    raise AssertionError("the run never waited for the counter row")
 
 
 @pytest.mark.parametrize("server", ["postgresql", "mariadb"])
@@ -67,7 +45,7 @@ def test_a_chunk_ended_by_a_deadlock_is_billed_again(server, server_dbs, tmp_pat
             other.execute(select(tblconfiguration.c.value).where(
                 tblconfiguration.c.setting == COUNTER).with_for_update())
             runner.start()
-            _wait_until_the_run_waits(engine)
+            until_held_up(engine, "FROM tblconfiguration", runner)  # the counter
             other.execute(select(tblclients.c.id).where(tblclients.c.id == client)
                           .with_for_update())  # the deadlock: the chunk holds this row
             other.rollback()

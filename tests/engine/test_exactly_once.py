@@ -25,6 +25,7 @@ from tests.engine.helpers import (
     rows,
     run,
     service,
+    until_held_up,
 )
 
 TODAY = D(2026, 3, 20)
@@ -106,19 +107,6 @@ def test_a_client_with_bad_data_is_reported_and_its_chunk_neighbours_billed(engi
     assert len(result.skipped) == 2 and all(f"(client {broken})" in s for s in result.skipped)
 
 
-def _waiting_on_a_lock(watcher) -> bool:
-    """A statement of this database waits for a lock (MariaDB: its claim is in progress,
-    which an uncommitted duplicate key holds up)."""
-    if watcher.dialect.name == "postgresql":
-        sql = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-               "AND datname = current_database()")
-    else:
-        sql = ("SELECT count(*) FROM information_schema.processlist WHERE db = DATABASE() "
-               "AND command = 'Query' AND info LIKE 'INSERT INTO geninvoices_ledger%%'")
-    with watcher.connect() as conn:
-        return conn.exec_driver_sql(sql).scalar() > 0
-
-
 def test_a_period_claimed_while_a_run_plans_is_left_to_its_claimant(engine, backend,
                                                                    database_url):
     """Another transaction claims a period after the run has read the ledger (so the run
@@ -157,11 +145,6 @@ def _claim_while_the_run_waits(engine, watcher, claim):
         other.execute(claim)
         racer = threading.Thread(target=lambda: outcome.append(run(engine, TODAY)))
         racer.start()
-        for _ in range(600):  # until the run waits on the uncommitted claim
-            if _waiting_on_a_lock(watcher):
-                break
-            racer.join(0.05)
-        else:
-            raise AssertionError("the run never waited for the other claim")
+        until_held_up(watcher, "INSERT INTO geninvoices_ledger", racer)  # the other claim
     racer.join()
     assert outcome[0].numcreated == 1

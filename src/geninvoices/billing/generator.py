@@ -11,6 +11,7 @@ never reads the clock to decide what is due.
 from __future__ import annotations
 
 import logging
+from array import array
 from dataclasses import dataclass, field, fields, replace
 
 from sqlalchemy import Connection, Engine, select
@@ -40,14 +41,19 @@ CHUNK_SIZES = {"sqlite": 5000, "postgresql": 500}
 
 @dataclass
 class RunResult:
-    invoices: list[tuple[int, int]] = field(default_factory=list)  # (invoice id, client id)
+    # the invoices made, in order, and each one's client: machine integers, not a Python
+    # object per invoice, so a run's memory does not grow with the clients it bills
+    made: array = field(default_factory=lambda: array("q"))
+    made_for: array = field(default_factory=lambda: array("q"))
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # billed, but worth a look
     billable_items: int = 0  # billable item lines written (rules §5.9)
     lines: int = 0  # invoice lines written
     promotions_ended: list[str] = field(default_factory=list)  # items moved off (§5.10)
     previews: list[ClientPlan] = field(default_factory=list)  # a dry run's plans, unwritten
-    loaded: set[tuple[str, int]] = field(default_factory=set, repr=False)  # (type, id) seen
+    # (type, id) of each item seen, kept only when the run lists ids (to name those it never
+    # found): a full run would hold a tuple per item
+    loaded: set[tuple[str, int]] = field(default_factory=set, repr=False)
 
     def absorb(self, other: RunResult) -> None:
         """Add a committed chunk's result to the run's (lists and sets grown in place: a
@@ -56,21 +62,22 @@ class RunResult:
             mine, theirs = getattr(self, name), getattr(other, name)
             if isinstance(mine, set):
                 mine |= theirs
-            elif isinstance(mine, list):
+            elif isinstance(mine, (list, array)):
                 mine += theirs
             else:
                 setattr(self, name, mine + theirs)
 
     @property
     def numcreated(self) -> int:
-        return len(self.invoices)
+        return len(self.made)
 
     def latest_for(self, client_id: int) -> int:
-        return max((i for i, c in self.invoices if c == client_id), default=0)
+        return max((i for i, c in zip(self.made, self.made_for, strict=True)
+                    if c == client_id), default=0)
 
     @property
     def invoice_ids(self) -> list[int]:
-        return [i for i, _ in self.invoices]
+        return self.made.tolist()
 
 
 @dataclass
@@ -166,7 +173,8 @@ def _bill_chunk(conn: Connection, run: Run, selection: due.Selection, client_ids
         created = []
         for client_id in clients:
             created += _bill_one(conn, run, chunk.only(client_id), result)
-    result.invoices += [(i.id, i.userid) for i in created]
+    result.made.extend(i.id for i in created)
+    result.made_for.extend(i.userid for i in created)
     for line in (line for invoice in created for line in invoice.lines):
         result.lines += 1
         result.billable_items += line.type == BILLABLE.type
@@ -178,7 +186,8 @@ def _due_in(conn: Connection, run: Run, selection: due.Selection,
             clients: dict[int, due.Client], result: RunResult) -> _Chunk:
     """Decide each loaded item; split the due ones by whether a WHMCS line billed them."""
     loaded = due.load_items(conn, list(clients), run.lead_limit(), selection)
-    result.loaded.update((item.kind.type, item.id) for item in loaded)
+    if selection.listing:
+        result.loaded.update((item.kind.type, item.id) for item in loaded)
     wanted = _decided(run, selection, clients, result, loaded)
     # where the claims go in with their invoice ids, they find the ledger's periods (and
     # _bill then looks them up): one lookup fewer per chunk; a preview claims nothing

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from geninvoices import access
+from geninvoices import access, clock
 from geninvoices.db import transaction
 from tests import builders as b
 from tests.engine.helpers import outbox, run
@@ -112,7 +112,7 @@ def test_mail_send_exits_1_when_any_failed_and_list_says_why(engine, database_ur
     with transaction(engine) as conn:
         b.make_service(conn, client=b.make_client(conn), product=b.make_product(conn),
                        nextduedate=TODAY)
-    run(engine, TODAY)
+    run(engine, TODAY, now=clock.utcnow())  # its email due now, whatever the hour
     down = {"GENINVOICES_SMTP_URL": f"smtp://127.0.0.1:{free_port()}"}
     failed = gi(database_url, "mail", "send", extra_env=down)
     assert failed.returncode == 1 and failed.stdout.strip() == "sent: 0, failed: 1"

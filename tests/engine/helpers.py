@@ -21,15 +21,15 @@ from geninvoices.models.whmcs import (
 D = dt.date
 
 
-def config(today: dt.date, **kw) -> RunConfig:
-    """A run's context as the edge builds it, at 09:00 UTC on that day."""
-    return RunConfig(today=today, now=dt.datetime.combine(today, dt.time(9)), **kw)
+def config(today: dt.date, now: dt.datetime | None = None, **kw) -> RunConfig:
+    """A run's context as the edge builds it, at ``now`` (default 09:00 UTC on that day)."""
+    return RunConfig(today=today, now=now or dt.datetime.combine(today, dt.time(9)), **kw)
 
 
 def run(engine, today, *, clientid=None, serviceids=None, domainids=None, addonids=None,
-        emails=True, default_gateway="", chunk_size=200):
+        emails=True, default_gateway="", chunk_size=200, now=None):
     selection = Selection.of(clientid, serviceids, domainids, addonids)
-    return generate(engine, selection, config(today, emails=emails,
+    return generate(engine, selection, config(today, now, emails=emails,
                                               default_gateway=default_gateway,
                                               chunk_size=chunk_size))
 

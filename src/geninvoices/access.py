@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from passlib.context import CryptContext
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
+from .clock import utcnow, utcnow_exact
 from .db import Prepared
 from .errors import BusinessError, NotFound
 from .models import own, whmcs
@@ -25,10 +26,6 @@ from .models import own, whmcs
 HASHER = CryptContext(schemes=["pbkdf2_sha256"], deprecated="auto")
 # An unknown identifier is verified against this, so a miss costs what a hit costs.
 DUMMY_HASH = HASHER.hash("geninvoices-dummy-secret")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def is_ip(address: str) -> bool:
@@ -275,7 +272,7 @@ def gate(conn: Connection, address: str, identifier: str | None,
     """(address allowed?, recent failures) in one round trip when the address is listed
     itself or no range is; a second query reads the ranges otherwise.
     Failures count per address, or per (address, identifier) when one is given."""
-    params = {"address": address, "since": utcnow() - dt.timedelta(seconds=window_seconds)}
+    params = {"address": address, "since": utcnow_exact() - dt.timedelta(seconds=window_seconds)}
     if identifier is not None:
         params["identifier"] = failure_key(identifier)
     (row,) = _GATE[identifier is not None].rows(conn, params)
@@ -285,8 +282,9 @@ def gate(conn: Connection, address: str, identifier: str | None,
 
 def record_failure(conn: Connection, address: str, identifier: str) -> int:
     """Record a failed login (or one about to be verified); returns its id."""
-    return conn.execute(insert(own.auth_failures).values(
-        address=address, identifier=failure_key(identifier), at=utcnow())).inserted_primary_key[0]
+    failure = insert(own.auth_failures).values(
+        address=address, identifier=failure_key(identifier), at=utcnow_exact())
+    return conn.execute(failure).inserted_primary_key[0]
 
 
 def forget_failure(conn: Connection, failure_id: int) -> None:
@@ -300,7 +298,7 @@ def prune_failures(conn: Connection, address: str, window_seconds: int) -> None:
     lockout needs."""
     f = own.auth_failures
     conn.execute(delete(f).where(f.c.address == address,
-                                 f.c.at < utcnow() - dt.timedelta(seconds=window_seconds)))
+                                 f.c.at < utcnow_exact() - dt.timedelta(seconds=window_seconds)))
 
 
 @dataclass(frozen=True)
@@ -318,7 +316,7 @@ def lockouts(conn: Connection, attempts: int, window_seconds: int) -> list[Locko
     window = dt.timedelta(seconds=window_seconds)
     f = own.auth_failures
     rows = conn.execute(select(f.c.address, f.c.identifier, f.c.at).where(
-        f.c.at > utcnow() - window).order_by(f.c.at)).all()
+        f.c.at > utcnow_exact() - window).order_by(f.c.at)).all()
     groups: dict[tuple[str, str | None], list[dt.datetime]] = {}
     for address, identifier, at in rows:
         key = (address, identifier if _is_loopback(address) else None)

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Connection, insert, select, update
 
 from . import access
+from .clock import utcnow
 from .models import own
 
 DESCRIPTION = "bootstrap (GENINVOICES_BOOTSTRAP_IDENTIFIER)"
@@ -54,7 +55,7 @@ def _named(conn: Connection, identifier: str, secret: str) -> str:
     if row is None:
         cred_id = conn.execute(insert(c).values(
             identifier=identifier, secret_hash=access.HASHER.hash(secret),
-            description=DESCRIPTION, created_at=access.utcnow())).inserted_primary_key[0]
+            description=DESCRIPTION, created_at=utcnow())).inserted_primary_key[0]
         full = conn.execute(select(own.roles.c.id).where(
             own.roles.c.name == own.FULL_ROLE)).scalar_one()
         conn.execute(insert(own.credential_roles).values(credential_id=cred_id, role_id=full))

@@ -9,7 +9,6 @@ Prices come back exactly as stored (two-place ``Decimal``); a price below zero i
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,6 +17,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from .billing.money import to_money
 from .billing.promotions import renewal_column
+from .clock import utcnow
 from .errors import BusinessError
 from .models.whmcs import tbldomainpricing, tblpaymentgateways, tblpricing, tblproductgroups
 
@@ -135,11 +135,6 @@ def _price_row(conn: Connection, type_: str, relid: int, currency: int) -> dict 
 
 GATEWAY_TYPES = ("Invoices", "CC")
 _MODULE = re.compile(r"[a-z0-9_]{1,64}")
-
-
-def utcnow() -> dt.datetime:
-    """created_at/updated_at as WHMCS writes them: UTC, whole seconds."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass(frozen=True)

@@ -332,7 +332,7 @@ def config_get(key: str) -> None:
 @command
 def config_set(key: str, value: str) -> None:
     """Set a tblconfiguration value; the settings the engine reads are checked."""
-    from .access import utcnow
+    from .clock import utcnow
     from .models.whmcs import tblconfiguration as cfg
     from .settings_check import check_setting
     if not key.strip() or len(key) > 64:

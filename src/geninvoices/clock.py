@@ -17,3 +17,15 @@ def today_in(settings: Settings) -> dt.date:
     if settings.timezone:
         return dt.datetime.now(ZoneInfo(settings.timezone)).date()
     return dt.date.today()
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, without a zone, in whole seconds: ``created_at``, ``updated_at`` and the
+    other times of a row, as WHMCS writes them."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def utcnow_exact() -> dt.datetime:
+    """Now in UTC, without a zone, to the microsecond: the lockout's failed logins, which
+    several may share a second and whose window is counted from them."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)

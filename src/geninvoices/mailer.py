@@ -21,6 +21,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, exc, insert, select, update
 
 from . import outbox
+from .clock import utcnow
 from .config import Settings
 from .db import transaction
 from .documents.mail import composer
@@ -48,7 +49,7 @@ class Lease:
 
     def take(self) -> bool:
         """Take or renew the lease; False while another sender holds it."""
-        m, now = own.meta, outbox.utcnow()
+        m, now = own.meta, utcnow()
         value = f"{self.owner} {(now + self.seconds).isoformat()}"
         try:
             with transaction(self.engine) as conn:

@@ -22,15 +22,12 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy import Engine, func, or_, select, update
 
 from . import faults
+from .clock import utcnow
 from .db import transaction
 from .models import own
 
 log = logging.getLogger("geninvoices.mail")
 MAX_BACKOFF = dt.timedelta(hours=6)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 @dataclass

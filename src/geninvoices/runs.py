@@ -21,15 +21,11 @@ from .billing.cycles import period_end
 from .billing.due import Selection
 from .billing.generator import RunResult, generate
 from .billing.run import RunConfig
-from .clock import today_in
+from .clock import today_in, utcnow
 from .config import Settings
 from .documents.mail import composer
 
 log = logging.getLogger("geninvoices.actions")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 _pauses = 0

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from geninvoices import access
+from geninvoices import access, clock
 from geninvoices.app import create_app
 from geninvoices.config import Settings
 from geninvoices.db import make_engine, transaction
@@ -413,7 +413,7 @@ def test_old_failures_do_not_count(api, engine):
     make, auth = api
     with transaction(engine) as conn:
         access.add_allowed_ip(conn, "198.51.100.9")
-        old = access.utcnow() - dt.timedelta(seconds=1000)
+        old = clock.utcnow_exact() - dt.timedelta(seconds=1000)
         conn.execute(insert(own.auth_failures), [
             {"address": "198.51.100.9", "identifier": "x", "at": old} for _ in range(5)])
     app = make(lockout_attempts=3, lockout_window_seconds=900)

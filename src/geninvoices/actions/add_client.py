@@ -13,8 +13,7 @@ import uuid
 
 from sqlalchemy import insert
 
-from ..access import utcnow
-from ..clock import today_in
+from ..clock import today_in, utcnow
 from ..db import transaction
 from ..errors import BusinessError
 from ..models.whmcs import tblclients
@@ -32,7 +31,7 @@ class Params(cf.ClientFields):
 
 
 def new_client_row(p: Params, today: dt.date) -> dict:
-    now = utcnow().replace(microsecond=0)
+    now = utcnow()
     return {
         "uuid": str(uuid.uuid4()), "status": "Active", "datecreated": today,
         "created_at": now, "updated_at": now, "credit": 0, "allow_sso": 1,

@@ -14,7 +14,7 @@ import re
 
 from sqlalchemy import Connection, func, insert, select
 
-from ..catalogue import utcnow
+from ..clock import utcnow
 from ..db import transaction
 from ..errors import BusinessError
 from ..models.whmcs import tblpricing, tblproductgroups, tblproducts

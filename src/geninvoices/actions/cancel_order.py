@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+from ..clock import utcnow
 from ..db import transaction
 from ..orders import cancel_order as cancel
-from ..runs import utcnow
 from .params import ActionParams, PhpBool, WholeNumber, parse
 from .registry import Context, action
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, and_, or_, select, update
 
-from ..access import utcnow
 from ..billing.kinds import NEXT_CRON, NEXT_INVOICE, NO_INVOICE, ON_DUE_DATE, RECUR
-from ..clock import today_in
+from ..clock import today_in, utcnow
 from ..db import transaction
 from ..errors import NotFound
 from ..models.whmcs import (
@@ -62,7 +61,7 @@ def _stop_billable_items(conn: Connection, client: int) -> None:
 @action("CloseClient")
 def close_client(ctx: Context, raw: dict) -> dict:
     p = parse(Params, raw)
-    today, now = today_in(ctx.settings), utcnow().replace(microsecond=0)
+    today, now = today_in(ctx.settings), utcnow()
     with transaction(ctx.engine) as conn:
         c = tblclients.c
         if p.clientid is None or conn.execute(select(c.id).where(c.id == p.clientid)

@@ -17,7 +17,8 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from ..billing.money import round_money
 from ..billing.promotions import renewal_column
-from ..catalogue import DOMAIN_KINDS, tld_id, utcnow
+from ..catalogue import DOMAIN_KINDS, tld_id
+from ..clock import utcnow
 from ..db import transaction
 from ..errors import BadParameter, BusinessError
 from ..models.whmcs import tblcurrencies, tbldomainpricing, tblpricing

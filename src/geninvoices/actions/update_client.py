@@ -6,8 +6,7 @@ from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy import Connection, select, update
 
-from ..access import utcnow
-from ..clock import today_in
+from ..clock import today_in, utcnow
 from ..db import transaction
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblclients
@@ -83,7 +82,7 @@ def update_client(ctx: Context, raw: dict) -> dict:
         if p.clearcreditcard:
             row.update(dict.fromkeys(CARD_COLUMNS, ""))
         conn.execute(update(tblclients).where(tblclients.c.id == client.id)
-                     .values(**row, updated_at=utcnow().replace(microsecond=0)))
+                     .values(**row, updated_at=utcnow()))
         if p.credit is not None:
             cf.set_credit(conn, client.id, p.credit, today, "Credit Balance Updated")
     return {"clientid": str(client.id)}

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+from bench_dataset import insert_batches
 from sqlalchemy import create_engine, insert, text
 
 from geninvoices import access
@@ -52,21 +53,16 @@ def fill(engine, invoices: int, clients: int) -> None:
             {"firstname": f"F{i}", "lastname": f"L{i}", "email": f"c{i}@example.com",
              "status": "Active"} for i in range(clients)])
     statuses = ["Paid"] * 6 + ["Unpaid"] * 3 + ["Cancelled"]
-    batch = []
-    for n in range(invoices):
+
+    def invoice(n: int) -> dict:
         day = dt.date(2024, 1, 1) + dt.timedelta(days=n % 900)
-        batch.append({"userid": rng.randint(1, clients), "date": day,
-                      "duedate": day + dt.timedelta(days=14),
-                      "status": rng.choice(statuses), "subtotal": Decimal("10.00"),
-                      "total": Decimal(rng.randint(100, 10000)) / 100,
-                      "paymentmethod": "banktransfer", "created_at": now, "updated_at": now})
-        if len(batch) == 5000:
-            with transaction(engine) as conn:
-                conn.execute(insert(tblinvoices), batch)
-            batch = []
-    if batch:
-        with transaction(engine) as conn:
-            conn.execute(insert(tblinvoices), batch)
+        return {"userid": rng.randint(1, clients), "date": day,
+                "duedate": day + dt.timedelta(days=14), "status": rng.choice(statuses),
+                "subtotal": Decimal("10.00"), "total": Decimal(rng.randint(100, 10000)) / 100,
+                "paymentmethod": "banktransfer", "created_at": now, "updated_at": now}
+
+    with transaction(engine) as conn:
+        insert_batches(conn, tblinvoices, (invoice(n) for n in range(invoices)))
 
 
 def time_case(http, auth, params, repeat: int) -> list[float]:

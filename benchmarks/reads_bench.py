@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+from bench_dataset import insert_batches, settle
 from bench_server import Scratch, Server
 from sqlalchemy import delete, insert
 
@@ -47,22 +48,8 @@ from geninvoices.models.whmcs import (
 ACTIONS = ["GetClients", "GetClientsDetails", "GetClientsProducts", "GetClientsDomains",
            "GetClientsAddons", "GetOrders"]
 
-BATCH = 5000
 STATUSES = ["Active"] * 8 + ["Inactive", "Closed"]
 ORDER_STATUSES = ["Active"] * 7 + ["Pending", "Pending", "Cancelled"]
-
-
-def _batched(engine, table, rows) -> None:
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            with transaction(engine) as conn:
-                conn.execute(insert(table), batch)
-            batch = []
-    if batch:
-        with transaction(engine) as conn:
-            conn.execute(insert(table), batch)
 
 
 def fill(engine, clients: int) -> None:
@@ -75,53 +62,42 @@ def fill(engine, clients: int) -> None:
                                                   default=1))
         conn.execute(insert(tblproducts).values(name="Shared Hosting", type="hostingaccount",
                                                 paytype="recurring", gid=1))
-    _batched(engine, tblclients, (
-        {"firstname": f"First{i}", "lastname": f"Last{i}", "email": f"client{i}@example.com",
-         "companyname": f"Company {i}", "status": rng.choice(STATUSES), "currency": 1,
-         "datecreated": day, "created_at": now, "updated_at": now}
-        for i in range(1, clients + 1)))
     services = [c for c in range(1, clients + 1)] + list(range(5, clients + 1, 5))
-    _batched(engine, tblhosting, (
-        {"userid": c, "packageid": 1, "orderid": c, "regdate": day, "domain": f"c{c}.example",
-         "paymentmethod": "banktransfer", "firstpaymentamount": Decimal("9.95"),
-         "amount": Decimal("9.95"), "billingcycle": "Monthly", "nextduedate": day,
-         "nextinvoicedate": day, "domainstatus": "Active"} for c in services))
-    _batched(engine, tblorders, (
-        {"ordernum": rng.randint(10**9, 10**10 - 1), "userid": c, "date": now,
-         "amount": Decimal("9.95"), "paymentmethod": "banktransfer",
-         "status": rng.choice(ORDER_STATUSES), "ipaddress": "127.0.0.1"}
-        for c in range(1, clients + 1)))
-    _fill_more(engine, clients, day)
+    with transaction(engine) as conn:
+        insert_batches(conn, tblclients, (
+            {"firstname": f"First{i}", "lastname": f"Last{i}", "email": f"client{i}@example.com",
+             "companyname": f"Company {i}", "status": rng.choice(STATUSES), "currency": 1,
+             "datecreated": day, "created_at": now, "updated_at": now}
+            for i in range(1, clients + 1)))
+        insert_batches(conn, tblhosting, (
+            {"userid": c, "packageid": 1, "orderid": c, "regdate": day,
+             "domain": f"c{c}.example", "paymentmethod": "banktransfer",
+             "firstpaymentamount": Decimal("9.95"), "amount": Decimal("9.95"),
+             "billingcycle": "Monthly", "nextduedate": day, "nextinvoicedate": day,
+             "domainstatus": "Active"} for c in services))
+        insert_batches(conn, tblorders, (
+            {"ordernum": rng.randint(10**9, 10**10 - 1), "userid": c, "date": now,
+             "amount": Decimal("9.95"), "paymentmethod": "banktransfer",
+             "status": rng.choice(ORDER_STATUSES), "ipaddress": "127.0.0.1"}
+            for c in range(1, clients + 1)))
+        _fill_more(conn, clients, day)
 
 
-def _fill_more(engine, clients: int, day: dt.date) -> None:
+def _fill_more(conn, clients: int, day: dt.date) -> None:
     """What GetClientsDetails' stats, GetClientsDomains and GetClientsAddons read. Client
     ``c``'s first service has id ``c`` (the services above go in in that order)."""
-    _batched(engine, tbldomains, (
+    insert_batches(conn, tbldomains, (
         {"userid": c, "domain": f"d{c}.example", "status": "Active", "type": "Register",
          "registrationperiod": 1, "nextduedate": day, "nextinvoicedate": day}
         for c in range(1, clients + 1)))
-    _batched(engine, tblhostingaddons, (
+    insert_batches(conn, tblhostingaddons, (
         {"userid": c, "hostingid": c, "name": "Backups", "status": "Active",
          "billingcycle": "Monthly", "recurring": Decimal(2), "nextduedate": day,
          "nextinvoicedate": day} for c in range(1, clients + 1)))
-    _batched(engine, tblinvoices, (
+    insert_batches(conn, tblinvoices, (
         {"userid": c, "date": day, "duedate": day, "status": status,
          "total": Decimal("10.00"), "subtotal": Decimal("10.00")}
         for c in range(1, clients + 1) for status in ("Paid", "Paid", "Unpaid")))
-
-
-def analyze(engine) -> None:
-    """The planner statistics a live database has: PostgreSQL's autovacuum and InnoDB's
-    persistent statistics gather them on their own shortly after a bulk load, but not before
-    the first timed call here (without them PostgreSQL read all of tblhosting for a page's
-    line items, its estimate being a guess). SQLite keeps none unless told (`ANALYZE`), and
-    geninvoices does not tell it, so it is measured without."""
-    with transaction(engine) as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ANALYZE")
-        elif engine.dialect.name in ("mysql", "mariadb"):
-            conn.exec_driver_sql("ANALYZE TABLE tblclients, tblhosting, tblorders")
 
 
 def cases(clients: int) -> list[tuple[str, dict]]:
@@ -187,7 +163,7 @@ def run(url_arg: str, clients: int, repeat: int) -> float:
         migrate(engine)
         started = time.perf_counter()
         fill(engine, clients)
-        analyze(engine)
+        settle(engine)
         print(f"{scratch.label}: filled {clients:,} clients in "
               f"{time.perf_counter() - started:.1f} s")
         with transaction(engine) as conn:

@@ -18,13 +18,18 @@ from tests import builders as b
 from tests.engine.helpers import D
 
 
-def test_the_collector_is_off_during_runs_and_on_after_the_last(engine, database_url):
+@pytest.fixture
+def settings(engine, database_url) -> Settings:
+    """Three clients with a service due each, billed one client a chunk."""
     with transaction(engine) as conn:
         pid = b.make_product(conn)
         for i in range(3):
             cid = b.make_client(conn, email=f"gc{i}@example.com")
             b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 25))
-    settings = Settings(database_url=database_url, chunk_size=1)
+    return Settings(database_url=database_url, chunk_size=1)
+
+
+def test_the_collector_is_off_during_runs_and_on_after_the_last(engine, settings):
     seen = []
 
     def progress(done, total, created):
@@ -48,13 +53,7 @@ class _Cyclic:
         self.me = self
 
 
-def test_cycles_left_during_a_run_are_collected_after_the_next_chunk(engine, database_url):
-    with transaction(engine) as conn:
-        pid = b.make_product(conn)
-        for i in range(3):
-            cid = b.make_client(conn, email=f"cycle{i}@example.com")
-            b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 25))
-    settings = Settings(database_url=database_url, chunk_size=1)
+def test_cycles_left_during_a_run_are_collected_after_the_next_chunk(engine, settings):
     left: list[weakref.ref] = []
     alive_after_next_chunk = []
 

@@ -59,7 +59,7 @@ def run_config(settings: Settings, *, today: dt.date | None = None, emails: bool
     return RunConfig(today=today or today_in(settings), now=utcnow(),
                      emails=emails and not dry_run, default_gateway=settings.default_gateway,
                      mail_from=settings.mail_from, chunk_size=settings.chunk_size,
-                     dry_run=dry_run, progress=_collecting(progress))
+                     dry_run=dry_run, progress=progress)
 
 
 def _collecting(progress):
@@ -81,7 +81,7 @@ def gen_invoices(engine: Engine, settings: Settings, selection: Selection, *,
     """``send_now``: send the emails before returning (`geninvoices generate`); otherwise
     only wake this process's background sender, so an API call answers once committed."""
     config = run_config(settings, today=today, emails=emails, dry_run=dry_run,
-                        progress=progress)
+                        progress=_collecting(progress))
     with cyclic_gc_paused():
         result = generate(engine, selection, config)
     if config.emails and result.invoice_ids:

@@ -23,6 +23,7 @@ from .billing.generator import RunResult, generate
 from .billing.run import RunConfig
 from .clock import today_in, utcnow
 from .config import Settings
+from .db import one_checkpoint
 from .documents.mail import composer
 
 log = logging.getLogger("geninvoices.actions")
@@ -82,7 +83,7 @@ def gen_invoices(engine: Engine, settings: Settings, selection: Selection, *,
     only wake this process's background sender, so an API call answers once committed."""
     config = run_config(settings, today=today, emails=emails, dry_run=dry_run,
                         progress=_collecting(progress))
-    with cyclic_gc_paused():
+    with cyclic_gc_paused(), one_checkpoint(engine):
         result = generate(engine, selection, config)
     if config.emails and result.invoice_ids:
         if send_now:

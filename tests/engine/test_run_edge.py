@@ -1,19 +1,24 @@
 """The run's edge (``runs.gen_invoices``): Python's cyclic collector is off while runs work
 and on again once the last of them ends, even when one fails; the cycles a chunk leaves are
-collected after it all the same."""
+collected after it all the same. On SQLite the run checkpoints its write-ahead log once, at
+its end, and only its own writes defer the checkpoint."""
 
 from __future__ import annotations
 
 import gc
+import struct
+import threading
 import weakref
+from pathlib import Path
 
 import pytest
 
-from geninvoices import runs
+from geninvoices import db, runs
 from geninvoices.billing.due import Selection
 from geninvoices.config import Settings
-from geninvoices.db import transaction
+from geninvoices.db import make_engine, transaction
 from geninvoices.errors import NotFound
+from geninvoices.migrate import migrate
 from tests import builders as b
 from tests.engine.helpers import D
 
@@ -66,3 +71,77 @@ def test_cycles_left_during_a_run_are_collected_after_the_next_chunk(engine, set
                                emails=False, progress=progress)
     assert result.numcreated == 3
     assert alive_after_next_chunk == [False, False]
+
+
+# SQLite's write-ahead log (rules §9, "Whole clients, in chunks"): a run's chunk commits leave
+# their pages in the log, and the run folds it into the database file once, at its end.
+
+
+def _log_frames(database: Path) -> tuple[int, int]:
+    """(frames in the log, frames already copied into the file), read from the WAL index's
+    header without touching the database (sqlite.org/walformat.html: mxFrame at byte 16,
+    nBackfill at byte 96, in the machine's byte order)."""
+    header = (database.parent / (database.name + "-shm")).read_bytes()[:100]
+    return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]
+
+
+@pytest.fixture
+def sqlite_file(tmp_path) -> Path:
+    path = tmp_path / "wal.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+def test_a_sqlite_run_leaves_its_log_folded_into_the_file(sqlite_file):
+    engine = make_engine(f"sqlite:///{sqlite_file}")
+    try:
+        with transaction(engine) as conn:
+            pid = b.make_product(conn)
+            for i in range(3):
+                cid = b.make_client(conn, email=f"wal{i}@example.com")
+                b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 3, 25))
+        frames, copied = _log_frames(sqlite_file)
+        assert frames > copied  # the set-up's commits stay in the log: far below 64 MiB
+        settings = Settings(database_url=f"sqlite:///{sqlite_file}", chunk_size=1)
+        in_log_after_chunk = []
+
+        def progress(done, total, created):
+            in_log_after_chunk.append(_log_frames(sqlite_file))
+
+        result = runs.gen_invoices(engine, settings, Selection(), today=D(2026, 3, 20),
+                                   emails=False, progress=progress)
+        assert result.numcreated == 3
+        # each chunk's commit left its pages in the log; the end of the run copied them all
+        assert all(frames > copied for frames, copied in in_log_after_chunk)
+        frames, copied = _log_frames(sqlite_file)
+        assert frames == copied > in_log_after_chunk[-1][1]
+    finally:
+        engine.dispose()
+
+
+def _checkpoint_bound(engine) -> int:
+    with transaction(engine) as conn:
+        return conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+
+
+def test_only_a_runs_own_writes_let_the_log_grow(sqlite_file):
+    engine = make_engine(f"sqlite:///{sqlite_file}", pool_size=1)
+    try:
+        assert _checkpoint_bound(engine) == db.WAL_PAGES
+        with db.one_checkpoint(engine):
+            assert _checkpoint_bound(engine) == db.RUN_WAL_PAGES
+            beside = []  # another thread (another API call) writes as usual meanwhile
+            thread = threading.Thread(target=lambda: beside.append(_checkpoint_bound(engine)))
+            thread.start()
+            thread.join()
+            assert beside == [db.WAL_PAGES]
+            assert _checkpoint_bound(engine) == db.RUN_WAL_PAGES
+        # the same pooled connection, after the run: back to the usual bound
+        assert _checkpoint_bound(engine) == db.WAL_PAGES
+        with pytest.raises(RuntimeError), db.one_checkpoint(engine):
+            raise RuntimeError("a run that fails")
+        assert _checkpoint_bound(engine) == db.WAL_PAGES
+    finally:
+        engine.dispose()

@@ -119,6 +119,14 @@ class Server:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmHWM in /proc status")
 
+    def written_mib(self) -> float:
+        """What the server process has had written to storage (``write_bytes`` of
+        /proc/PID/io): on SQLite, which writes in-process, the database's own writes."""
+        for line in Path(f"/proc/{self.process.pid}/io").read_text().splitlines():
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1]) / 2**20
+        raise RuntimeError("no write_bytes in /proc io")
+
     def tail(self, lines: int = 30) -> str:
         if not self.log.closed:
             self.log.flush()

@@ -16,8 +16,8 @@ set (``bench_dataset.py``). Then:
 
 and prints ``<db>: generation X s, floor Y s, ratio R, peak RSS M MiB, history N months``
 plus the counts, both checked against the counts the data set implies, and on SQLite what
-the server wrote to storage (``write_bytes``), a figure a busy machine does not move as it
-moves the times. ``--profile`` instead
+the server wrote to storage (``write_bytes``), a figure that does not depend on the machine's
+speed as the times do (benchmarks/README.md says how far it is exact). ``--profile`` instead
 runs the action in-process under cProfile and prints the top functions. The databases are
 removed at the end.
 """

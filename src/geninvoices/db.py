@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import weakref
 from collections.abc import Iterator
 
@@ -21,12 +22,15 @@ from sqlalchemy.engine import make_url
 
 from .errors import DatabaseUnavailable, LockTimeout
 
+log = logging.getLogger("geninvoices.db")
+
 WRITE = "geninvoices_write"
 
 # SQLite folds its write-ahead log into the database file (a checkpoint) when a commit leaves
-# the log past this many pages: 64 MiB, not the default 1,000 pages (4 MiB). Inside a
-# billing run (``one_checkpoint``) the bound is 1 GiB instead, and the run checkpoints once
-# at its end. SQLite also cuts the log file back to 64 MiB once it starts over.
+# the log past this many pages: 64 MiB of SQLite's default 4 KiB pages, not the default 1,000
+# pages. Inside a billing run (``one_checkpoint``) the bound is 1 GiB instead, and the run
+# checkpoints once at its end. SQLite also cuts the log file back to 64 MiB once it starts
+# over (a reader still on an old snapshot can hold it longer).
 WAL_PAGES = 16384
 RUN_WAL_PAGES = 262144
 WAL_FILE_LIMIT = 64 * 1024 * 1024
@@ -119,9 +123,10 @@ def one_checkpoint(engine: Engine) -> Iterator[None]:
     (PASSIVE; whatever a reader still needs is left to the next). A run commits chunk after
     chunk, and with years of history each chunk's new ledger rows and lines land on most
     pages of their indexes (a different page per item): a checkpoint every 64 MiB copied
-    those pages into the file again after every chunk, one checkpoint copies each once
-    (benchmarks/README.md, "SQLite's checkpoints"). Should the block fail, the next commit
-    past 64 MiB checkpoints as usual. Other databases: nothing to do."""
+    those pages into the file again and again, one checkpoint copies each once
+    (benchmarks/README.md, "SQLite's checkpoints"). Should the block fail, or the checkpoint
+    (the run has committed by then: it is only logged), the next commit past 64 MiB
+    checkpoints as usual. Other databases: nothing to do."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         yield
         return
@@ -130,8 +135,12 @@ def one_checkpoint(engine: Engine) -> Iterator[None]:
         yield
     finally:
         _in_run.reset(token)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    try:
+        with engine.connect() as conn:  # outside any transaction, which would refuse it
+            conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except Exception:  # noqa: BLE001 - see above
+        log.warning("folding the write-ahead log into the database file failed; the next "
+                    "commit past 64 MiB does it", exc_info=True)
 
 
 def is_lock_timeout(error: BaseException) -> bool:

@@ -121,27 +121,44 @@ def test_a_sqlite_run_leaves_its_log_folded_into_the_file(sqlite_file):
         engine.dispose()
 
 
-def _checkpoint_bound(engine) -> int:
+def _write_past_the_usual_bound(engine, folded: list[int]) -> None:
+    """Commit a little more than ``db.WAL_PAGES`` pages of new rows, 8 MiB a transaction,
+    as a run's chunks would; after each commit, note how many frames had been folded into
+    the file (a later write starts the log over once all were)."""
+    blob = b"x" * (1024 * 1024)
     with transaction(engine) as conn:
-        return conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS scratch (b BLOB)")
+    for _ in range(db.WAL_PAGES * 4096 // (8 * len(blob)) + 1):
+        with transaction(engine) as conn:
+            conn.exec_driver_sql("INSERT INTO scratch VALUES (?)", [(blob,)] * 8)
+        folded.append(_log_frames_of(engine)[1])
 
 
-def test_only_a_runs_own_writes_let_the_log_grow(sqlite_file):
+def _log_frames_of(engine) -> tuple[int, int]:
+    return _log_frames(Path(engine.url.database))
+
+
+def test_only_a_runs_own_commits_let_the_log_grow_past_64_mib(sqlite_file):
     engine = make_engine(f"sqlite:///{sqlite_file}", pool_size=1)
     try:
-        assert _checkpoint_bound(engine) == db.WAL_PAGES
         with db.one_checkpoint(engine):
-            assert _checkpoint_bound(engine) == db.RUN_WAL_PAGES
-            beside = []  # another thread (another API call) writes as usual meanwhile
-            thread = threading.Thread(target=lambda: beside.append(_checkpoint_bound(engine)))
+            in_run: list[int] = []
+            _write_past_the_usual_bound(engine, in_run)
+            frames, copied = _log_frames_of(engine)
+            assert frames > db.WAL_PAGES and max(in_run) == copied == 0  # none folded in
+        frames, copied = _log_frames_of(engine)
+        assert frames == copied > db.WAL_PAGES  # all folded in once, at the run's end
+        with db.one_checkpoint(engine):
+            beside: list[int] = []  # another thread (another API call) writes meanwhile
+            thread = threading.Thread(target=_write_past_the_usual_bound,
+                                      args=(engine, beside))
             thread.start()
             thread.join()
-            assert beside == [db.WAL_PAGES]
-            assert _checkpoint_bound(engine) == db.RUN_WAL_PAGES
-        # the same pooled connection, after the run: back to the usual bound
-        assert _checkpoint_bound(engine) == db.WAL_PAGES
+            assert max(beside) > 0  # its commit past 64 MiB folded the log in, as usual
         with pytest.raises(RuntimeError), db.one_checkpoint(engine):
             raise RuntimeError("a run that fails")
-        assert _checkpoint_bound(engine) == db.WAL_PAGES
+        after: list[int] = []  # the same pooled connection, after the runs
+        _write_past_the_usual_bound(engine, after)
+        assert max(after) > 0
     finally:
         engine.dispose()

@@ -15,12 +15,13 @@ import contextlib
 import contextvars
 import logging
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect
 from sqlalchemy.engine import make_url
 
-from .errors import DatabaseUnavailable, LockTimeout
+from .errors import DatabaseUnavailable, LockTimeout, RetryableError
 
 log = logging.getLogger("geninvoices.db")
 
@@ -197,6 +198,28 @@ def transaction(engine: Engine, *, write: bool = True) -> Iterator[Connection]:
         if translated is error:
             raise
         raise translated from error
+
+
+DEADLOCK_ATTEMPTS = 5  # a deadlock's victim is run again, up to this many times in all
+T = TypeVar("T")
+
+
+def deadlock_retried(engine: Engine, work: Callable[[Connection], T], *, what: str,
+                     write: bool = True) -> T:
+    """``work`` in one transaction (``transaction``). Should the database end it as a
+    deadlock's victim (two writers waiting on each other's rows), nothing of it was written:
+    run ``work`` again from the start in a new transaction, up to ``DEADLOCK_ATTEMPTS`` in
+    all, then raise the retryable error (rules §9). ``what`` names it in the log."""
+    attempt = 1
+    while True:
+        try:
+            with transaction(engine, write=write) as conn:
+                return work(conn)
+        except RetryableError as error:
+            if attempt == DEADLOCK_ATTEMPTS or not is_deadlock(error):
+                raise
+        log.warning("%s was a deadlock's victim; running it again (%d)", what, attempt)
+        attempt += 1
 
 
 class Prepared:

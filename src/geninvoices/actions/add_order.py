@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from .. import catalogue, mailer
 from ..billing.run import start_run
-from ..db import transaction
+from ..db import deadlock_retried
 from ..errors import BadParameter, BusinessError, NotFound
 from ..orders import OrderRequest, ProductOrder, place_order
 from ..runs import run_config
@@ -157,8 +157,11 @@ def add_order(ctx: Context, raw: dict) -> dict:
     _refuse_unsupported(raw, p)
     request = order_request(p, ctx.address)
     config = run_config(ctx.settings, emails=not p.noinvoiceemail)
-    with transaction(ctx.engine) as conn:
-        placed = place_order(conn, start_run(conn, config), request)
+    # a deadlock's victim (the order and a run's chunk, say, each waiting on the other's
+    # rows) wrote nothing: the order is placed again from the start (rules §9, §13)
+    placed = deadlock_retried(
+        ctx.engine, lambda conn: place_order(conn, start_run(conn, config), request),
+        what="an order")
     if placed.invoiceid and config.emails:
         mailer.notify()  # the server's sender mails it, after the commit (rules §5.6)
     return {"orderid": str(placed.orderid),

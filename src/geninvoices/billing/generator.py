@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from sqlalchemy import Connection, Engine, select
 
 from .. import faults
-from ..db import is_deadlock, transaction, translate
+from ..db import deadlock_retried, transaction, translate
 from ..errors import NotFound, RetryableError
 from ..models.whmcs import tblclients, tblinvoices
 from . import bulk, due, promotions, write
@@ -35,7 +35,6 @@ log = logging.getLogger("geninvoices.billing")
 # there fewer, larger commits write each index page fewer times (with years of history a
 # chunk's new ledger rows and lines land on a different index page per item).
 CHUNK_SIZE = 200
-DEADLOCK_ATTEMPTS = 5  # a chunk ended as a deadlock's victim is billed again, up to this
 CHUNK_SIZES = {"sqlite": 5000, "postgresql": 500}
 
 
@@ -117,22 +116,15 @@ def _chunk_committed(engine: Engine, run: Run, selection: due.Selection,
                      client_ids: list[int]) -> RunResult:
     """One chunk in one transaction. Should the database end that transaction as a
     deadlock's victim (two workers' chunks, or a chunk and another writer, waiting on each
-    other), nothing of it was written: bill the chunk again from the start (rules §9)."""
-    attempt = 1
-    while True:
+    other), nothing of it was written: the chunk is billed again from the start (rules §9)."""
+    def bill(conn: Connection) -> RunResult:
         part = RunResult()
-        try:
-            with transaction(engine, write=not run.config.dry_run) as conn:
-                if run.config.dry_run:
-                    _preview_chunk(conn, run, selection, client_ids, part)
-                else:
-                    _bill_chunk(conn, run, selection, client_ids, part)
-            return part
-        except RetryableError as error:
-            if attempt == DEADLOCK_ATTEMPTS or not is_deadlock(error):
-                raise
-        log.warning("a chunk was a deadlock's victim; billing it again (%d)", attempt)
-        attempt += 1
+        if run.config.dry_run:
+            _preview_chunk(conn, run, selection, client_ids, part)
+        else:
+            _bill_chunk(conn, run, selection, client_ids, part)
+        return part
+    return deadlock_retried(engine, bill, what="a chunk", write=not run.config.dry_run)
 
 
 def _note_unlisted(selection: due.Selection, result: RunResult) -> None:

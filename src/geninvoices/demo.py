@@ -18,6 +18,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from . import access
 from .catalogue import activate_gateway, active_gateways
+from .clock import utcnow
 from .errors import BusinessError, NotFound
 from .models import own
 from .models.whmcs import (
@@ -78,7 +79,7 @@ def seed_demo(conn: Connection, today: dt.date) -> bool:
     """Insert the demo rows unless they are there; returns whether it inserted them."""
     if conn.execute(select(tblclients.c.id).where(tblclients.c.email == DEMO_EMAIL)).first():
         return False
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    now = utcnow()
     for setting, value in (("DateFormat", "DD/MM/YYYY"), ("CompanyName", "Demo Hosting")):
         if not conn.execute(select(tblconfiguration.c.setting).where(
                 tblconfiguration.c.setting == setting)).first():

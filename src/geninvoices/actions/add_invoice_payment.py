@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from ..billing.options import load_options
 from ..billing.payment import Payment, record_payment
+from ..clock import utcnow
 from ..db import transaction
 from ..errors import BadParameter, NotFound
 from .params import ActionParams, Amount, DateTimeText, PhpBool, Text, WholeNumber, parse
@@ -33,7 +33,7 @@ def add_invoice_payment(ctx: Context, raw: dict) -> dict:
             raise BadParameter(name, "is required")
     if p.amount is not None and p.amount <= 0:
         raise BadParameter("amount", "must be more than 0")
-    when = p.date or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    when = p.date or utcnow()
     with transaction(ctx.engine) as conn:
         options = load_options(conn)
         record_payment(conn, Payment(p.invoiceid, p.gateway.strip(), p.transid.strip(),

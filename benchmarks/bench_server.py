@@ -114,18 +114,19 @@ class Server:
 
     def peak_rss_mib(self) -> float:
         """VmHWM: the most resident memory the server process ever had."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmHWM in /proc status")
+        return self._proc_value("status", "VmHWM:") / 1024
 
     def written_mib(self) -> float:
         """What the server process has had written to storage (``write_bytes`` of
         /proc/PID/io): on SQLite, which writes in-process, the database's own writes."""
-        for line in Path(f"/proc/{self.process.pid}/io").read_text().splitlines():
-            if line.startswith("write_bytes:"):
-                return int(line.split()[1]) / 2**20
-        raise RuntimeError("no write_bytes in /proc io")
+        return self._proc_value("io", "write_bytes:") / 2**20
+
+    def _proc_value(self, file: str, key: str) -> int:
+        """The number after ``key`` in /proc/PID/``file`` (kB in status, bytes in io)."""
+        for line in Path(f"/proc/{self.process.pid}/{file}").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1])
+        raise RuntimeError(f"no {key} in /proc/{self.process.pid}/{file}")
 
     def tail(self, lines: int = 30) -> str:
         if not self.log.closed:

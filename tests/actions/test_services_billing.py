@@ -10,6 +10,7 @@ import pytest
 
 from geninvoices.config import Settings
 from geninvoices.db import transaction
+from geninvoices.models.whmcs import tblinvoiceitems, tblinvoices
 from tests import builders as b
 from tests.actions.http import Api
 from tests.engine.helpers import addon, invoices, ledger, lines, service
@@ -86,6 +87,30 @@ def test_a_due_date_moved_back_never_bills_a_period_twice(engine, ids):
     assert run(jan, cid) == 0 and len(invoices(engine)) == 1
     assert run(on(engine, D(2026, 2, 1)), cid) == 1
     assert [ln["duedate"] for ln in lines(engine)] == [D(2026, 1, 1), D(2026, 2, 1)]
+
+
+def test_a_period_whose_invoice_was_deleted_still_counts_as_billed(engine, ids):
+    """The ledger alone holds a period once WHMCS deleted its invoice and lines: a new date
+    inside it is still refused, and one on its start still moves past it (rules §14.3). The
+    ledger is read by period start there (revision 0015), not by item."""
+    cid, sid = ids
+    a_year = on(engine, D(2026, 1, 1))
+    assert Api(engine).json("UpdateClientProduct", serviceid=str(sid),
+                            billingcycle="Annually")["result"] == "success"
+    assert run(a_year, cid) == 1
+    with transaction(engine) as conn:  # what WHMCS's Delete Invoice leaves
+        conn.execute(tblinvoiceitems.delete())
+        conn.execute(tblinvoices.delete())
+    api = Api(engine)
+    inside = api.json("UpdateClientProduct", serviceid=str(sid), nextduedate="2026-11-30")
+    assert inside == {"result": "error", "message": (
+        "Next Due Date 2026-11-30 falls inside the period 2026-01-01 to 2026-12-31 already "
+        "invoiced: use 2026-01-01 or a date from 2027-01-01 on")}
+    assert api.json("UpdateClientProduct", serviceid=str(sid),
+                    nextduedate="2026-01-01")["result"] == "success"
+    row = service(engine, sid)
+    assert (row["nextduedate"], row["nextinvoicedate"]) == (D(2026, 1, 1), D(2027, 1, 1))
+    assert run(a_year, cid) == 0
 
 
 def test_a_due_date_moved_back_onto_an_unpaid_period_waits_for_its_payment(engine, ids):

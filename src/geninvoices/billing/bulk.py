@@ -55,18 +55,16 @@ def among(conn: Connection, column: Column, values) -> ColumnElement:
 
 
 def periods(conn: Connection, key: tuple, wanted: set[tuple[str, int, dt.date]]):
-    """Rows whose (kind, id, period start) ``key`` columns may be one of ``wanted``, found
-    through an index on those columns: per kind, its ids and its period starts (the
-    caller keeps the exact matches)."""
-    by_kind: dict[str, tuple[set[int], set[dt.date]]] = {}
+    """Rows whose (kind, id, period start) ``key`` columns are one of ``wanted``, found through
+    an index on those columns in either order (the ledger's leads with the period start, the
+    lines' with the type): per kind and period start, the ids."""
+    ids_of: dict[tuple[str, dt.date], set[int]] = {}
     for kind, relid, start in wanted:
-        ids, starts = by_kind.setdefault(kind, (set(), set()))
-        ids.add(relid)
-        starts.add(start)
+        ids_of.setdefault((kind, start), set()).add(relid)
     kind_column, relid_column, start_column = key
-    return or_(*(and_(kind_column == k, among(conn, relid_column, ids),
-                      among(conn, start_column, starts))
-                 for k, (ids, starts) in by_kind.items()))
+    return or_(*(and_(kind_column == kind, start_column == start,
+                      among(conn, relid_column, ids))
+                 for (kind, start), ids in ids_of.items()))
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict]) -> None:

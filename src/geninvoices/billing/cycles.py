@@ -72,6 +72,13 @@ def _months_on(date_: dt.date, months: int, anchor: int) -> dt.date:
     return date_ + relativedelta(months=months, day=anchor)
 
 
+def reach_back(day: dt.date, months: int) -> dt.date:
+    """A date before which no period of ``months`` months starts that lasts past ``day``,
+    whatever its anchor (a period is at most its months and three days longer than the date
+    it starts on: one month more is kept in hand)."""
+    return day - relativedelta(months=months + 1)
+
+
 def period_end(start: dt.date, next_start: dt.date) -> dt.date:
     """The last day of the period that starts on start (rules §5.2)."""
     return next_start - dt.timedelta(days=1)

@@ -137,8 +137,9 @@ def load_riders(conn: Connection, client_ids: list[int]) -> list[Item]:
 
 def _billables(conn, client_ids, narrowed) -> list[Item]:
     b, lg = tblbillableitems, own.ledger
+    # the item's oldest period (rules §5.9), through the ledger's index of billable items
     first_billed = (select(func.min(lg.c.period_start))
-                    .where(lg.c.kind == BILLABLE.type, lg.c.relid == b.c.id)
+                    .where(lg.c.billable_id == b.c.id)
                     .scalar_subquery().label("first_billed"))
     query = select(b, first_billed).where(among(conn, b.c.userid, client_ids), narrowed)
     return [_billable(r) for r in conn.execute(query)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
                         Boolean,
                         Column,
+                        Computed,
                         Date,
                         DateTime,
                         ForeignKey,
@@ -91,7 +92,10 @@ ALL_ACTIONS = "*"
 
 # The ledger of billed periods: the database fact that a period of an item was billed. Its
 # unique key is what makes "never billed twice" hold across runs, processes and databases.
-# invoiceid 0 records a period found already billed by a WHMCS invoice line.
+# invoiceid 0 records a period found already billed by a WHMCS invoice line. The key is in
+# period order, so a run's claims, all for the periods billed now, go in together at the
+# index's newest end, whatever history it holds (revision 0015, rules §9); ``billable_id``
+# (a billable item's id on its rows, NULL on the rest) finds a billable item's periods.
 ledger = Table(
     "geninvoices_ledger", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -101,8 +105,10 @@ ledger = Table(
     Column("invoiceid", Integer, nullable=False, default=0),
     Column("run_token", String(32), nullable=False),
     Column("created_at", DateTime, nullable=False),
-    UniqueConstraint("kind", "relid", "period_start", name="geninvoices_ledger_period"),
+    Column("billable_id", Integer, Computed("CASE WHEN kind = 'Item' THEN relid END")),
+    UniqueConstraint("period_start", "kind", "relid", name="geninvoices_ledger_period"),
     Index("geninvoices_ledger_run_token", "run_token"),
+    Index("geninvoices_ledger_billable", "billable_id", "period_start"),
     sqlite_autoincrement=True,
 )
 

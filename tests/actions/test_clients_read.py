@@ -13,6 +13,7 @@ from geninvoices.db import transaction
 from geninvoices.models.whmcs import tblaccounts, tblclients, tblinvoices
 from tests import builders as b
 from tests.actions.http import Api
+from tests.plans import explained, statements
 
 PEOPLE = [  # firstname, lastname, email, company, status
     ("Ada", "Lovelace", "ada@example.com", "Analytical Engines", "Active"),
@@ -80,43 +81,19 @@ def test_search_with_status_paging_and_order(engine, people):
     assert (page["totalresults"], page["numreturned"], names(page)) == (2, 1, ["Ada"])
 
 
-def _explained(engine, statement: str, parameters) -> str:
-    """The plan the backend makes for one statement, as one text."""
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-            return "\n".join(r[-1] for r in rows)
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET enable_seqscan = off")  # a few rows: it would scan anyway
-            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement,
-                                                               parameters))
-            conn.rollback()
-            return plan
-        rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).mappings()
-        # a handful of rows: MariaDB may still read them all, so what counts is that it can
-        # use the index (possible_keys) for each arm
-        return "\n".join(f"{r['table']} {r['type']} {r['possible_keys']}" for r in rows)
-
-
 def test_search_reads_each_column_through_its_index(engine, people):
     """rules §11: each arm of the search is a prefix match its column's index serves (revision
     0010), so the search never reads the whole of tblclients."""
-    seen = []
-
-    def record(_conn, _cursor, statement, parameters, _context, _many):
-        if "UNION" in statement and "tblclients" in statement:
-            seen.append((statement, parameters))
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(engine, "UNION") as sent:
         Api(engine).json("GetClients", search="Grace Hop")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    seen = [(statement, parameters) for statement, parameters in sent
+            if "tblclients" in statement]
     mysql = engine.dialect.name == "mysql"
     # read once, the count and the page taken from its ids; on MariaDB, whose arms read
     # their columns' order keys alone (revision 0013), once for each
     assert len(seen) == (2 if mysql else 1)
     for statement, parameters in seen:
-        plan = _explained(engine, statement, parameters)
+        plan = explained(engine, statement, parameters)
         # one arm per column and the full name's, which narrows by the first name's index
         arms = re.findall(r"gi_clients_\w+_order" if mysql else r"gi_clients_\w+_search",
                           plan)

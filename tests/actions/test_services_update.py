@@ -56,6 +56,7 @@ def test_a_service_update_writes_each_documented_column(engine, ids):
         "overideautosuspend": 1, "overidesuspenduntil": D(2026, 4, 1), "diskusage": 5,
         "bwlimit": 100, "suspendreason": "late", "termination_date": D(2026, 12, 31),
         "ns1": "ns1.x"}
+    assert row["updated_at"].microsecond == 0  # whole seconds, as WHMCS writes (rules §5)
 
 
 def test_blank_and_absent_leave_columns_alone_and_unset_empties(engine, ids):
@@ -173,6 +174,8 @@ def test_a_cancellation_request_is_recorded_once(engine, ids):
     [row] = cancel_requests(engine)
     assert (row["relid"], row["type"], row["reason"]) == (ids["service"], "Immediate",
                                                           "Moving away")
+    # its times in whole seconds, as WHMCS writes a row's times (rules §5)
+    assert {row[k].microsecond for k in ("date", "created_at", "updated_at")} == {0}
     again = api.json("AddCancelRequest", serviceid=str(ids["service"]))
     assert again == {"result": "error", "message": "Existing Cancellation Request Exists"}
     assert api.json("AddCancelRequest", serviceid="999")["message"] == "Service ID Not Found"

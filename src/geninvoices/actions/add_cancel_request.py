@@ -7,12 +7,12 @@ racing for one service record one.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import BeforeValidator
 from sqlalchemy import insert, select
 
+from ..clock import utcnow
 from ..db import transaction
 from ..errors import BusinessError
 from ..models.whmcs import tblcancelrequests, tblhosting
@@ -41,7 +41,7 @@ def add_cancel_request(ctx: Context, raw: dict) -> dict:
         c = tblcancelrequests
         if conn.execute(select(c.c.id).where(c.c.relid == service.id)).first() is not None:
             raise BusinessError("Existing Cancellation Request Exists")
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = utcnow()
         conn.execute(insert(c).values(relid=service.id, type=p.type or DEFAULT_TYPE,
                                       reason=p.reason.strip(), date=now, created_at=now,
                                       updated_at=now))

@@ -7,7 +7,6 @@ of them it bills (``billing/kinds.py``), the actions need all of them to refuse 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from sqlalchemy import Connection, Engine, Table, func, select, update
 from ..billing import cycles
 from ..billing.kinds import Kind
 from ..billing.reschedule import new_due_date
+from ..clock import utcnow
 from ..db import transaction
 from ..errors import BusinessError, NotFound
 from ..models.whmcs import tblclients, tblpaymentgateways, tblpromotions
@@ -183,6 +183,6 @@ def update_item(engine: Engine, p: ActionParams, *, table: Table, kind: Kind,
         if not changes and nothing is not None:
             raise BusinessError(nothing)
         if changes:
-            changes["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            changes["updated_at"] = utcnow()
             conn.execute(update(table).where(table.c.id == row.id).values(changes))
     return row

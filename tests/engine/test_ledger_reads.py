@@ -31,12 +31,12 @@ def billed(engine):
         cid = b.make_client(conn)
         pid = b.make_product(conn)
         sid = b.make_service(conn, client=cid, product=pid, nextduedate=D(2026, 1, 31))
-        b.make_billable(conn, client=cid, action="recur", duedate=D(2026, 1, 31), recur=1,
-                        recurcycle="Months")
+        bid = b.make_billable(conn, client=cid, action="recur", duedate=D(2026, 1, 31),
+                              recur=1, recurcycle="Months")
     for day in (D(2026, 1, 31), D(2026, 2, 28)):
         run(engine, day, clientid=cid)
     assert len(ledger(engine)) == 3
-    return cid, sid
+    return cid, sid, bid
 
 
 def through_an_index(engine, statement: str, parameters, index: str) -> None:
@@ -58,11 +58,12 @@ def through_an_index(engine, statement: str, parameters, index: str) -> None:
 
 
 def test_a_run_looks_periods_up_by_the_whole_key(engine, billed):
-    wanted = {("Hosting", billed[1], D(2026, 1, 31)), ("Hosting", billed[1], D(2026, 2, 28)),
-              ("Item", 1, D(2026, 2, 28)), ("Item", 1, D(2026, 3, 31))}
+    _, sid, bid = billed
+    wanted = {("Hosting", sid, D(2026, 1, 31)), ("Hosting", sid, D(2026, 2, 28)),
+              ("Item", bid, D(2026, 2, 28)), ("Item", bid, D(2026, 3, 31))}
     with statements(engine, LEDGER) as sent, engine.connect() as conn:
-        assert due.in_ledger(conn, wanted) == {("Hosting", billed[1], D(2026, 1, 31)),
-                                               ("Item", 1, D(2026, 2, 28))}
+        assert due.in_ledger(conn, wanted) == {("Hosting", sid, D(2026, 1, 31)),
+                                               ("Item", bid, D(2026, 2, 28))}
     for statement, parameters in sent:
         through_an_index(engine, statement, parameters, "geninvoices_ledger_period")
 

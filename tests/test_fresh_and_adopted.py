@@ -4,6 +4,7 @@ created or adopted by an earlier version is told apart by the marker or by its t
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 
@@ -11,6 +12,7 @@ import pytest
 from alembic import command
 from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateIndex
 
 from geninvoices.db import make_engine
@@ -341,3 +343,40 @@ def test_an_adopted_database_keeps_its_currencies(new_url, engine_of):
                                                         default=1))
     migrate(engine, adopt=True)
     assert currencies(engine) == [("EUR", 1)]
+
+
+def test_revision_0015_rekeys_a_ledger_that_holds_periods(new_url, engine_of):
+    """The ledger's rows, ids and uniqueness survive the new key (on SQLite a rebuilt table),
+    the next claim's id follows the old ones, and billable_id is filled for the old rows;
+    downgrading puts the item-first key back."""
+    engine = engine_of(new_url)
+    upgrade_to(engine, "0014")
+    at = dt.datetime(2026, 1, 1, 9)
+    old = [{"kind": kind, "relid": relid, "period_start": start, "invoiceid": 7,
+            "run_token": "before", "created_at": at}
+           for kind, relid, start in [("Hosting", 3, dt.date(2026, 1, 1)),
+                                      ("Item", 3, dt.date(2025, 12, 1)),
+                                      ("Domain", 9, dt.date(2026, 1, 1))]]
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO geninvoices_ledger (kind, relid, period_start, "
+                          "invoiceid, run_token, created_at) VALUES (:kind, :relid, "
+                          ":period_start, :invoiceid, :run_token, :created_at)"), old)
+    migrate(engine)
+    lg = own.ledger
+    assert [c["column_names"] for c in inspect(engine).get_unique_constraints(lg.name)] == [
+        ["period_start", "kind", "relid"]]
+    with engine.begin() as conn:
+        rows = conn.execute(select(lg.c.id, lg.c.kind, lg.c.relid, lg.c.billable_id)
+                            .order_by(lg.c.id)).all()
+        assert [tuple(r) for r in rows] == [(1, "Hosting", 3, None), (2, "Item", 3, 3),
+                                            (3, "Domain", 9, None)]
+        new_id = conn.execute(insert(lg).values({**old[0], "relid": 4})).inserted_primary_key
+        assert new_id[0] == 4
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(lg).values(old[1]))
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0014")
+    assert [c["column_names"] for c in inspect(engine).get_unique_constraints(lg.name)] == [
+        ["kind", "relid", "period_start"]]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM geninvoices_ledger")).scalar() == 4

@@ -78,6 +78,10 @@ def expected_schema(dialect: str, *, adopted: bool = False) -> MetaData:
                                   persisted=False))
             clients.append_column(key)
             Index(whmcs.client_order_index(name), key, clients.c.id)
+    if dialect == "postgresql":  # the ledger's billable_id as PostgreSQL spells it back
+        ledger = target.tables[own.ledger.name]
+        ledger.c.billable_id.computed.sqltext = text(
+            "CASE WHEN ((kind)::text = 'Item'::text) THEN relid ELSE NULL::integer END")
     for column in (c for t in target.tables.values() for c in t.columns):
         if adopted and column.info.get(whmcs.FRESH_DEFAULT):
             column.server_default = None

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, func, select
 from ..errors import BusinessError
 from ..models import own
 from ..models.whmcs import tblinvoiceitems, tblinvoices
-from . import cycles
+from . import cycles, due
 from .kinds import Kind
 
 
@@ -40,16 +40,6 @@ def _line_starts(conn: Connection, kind: Kind, relid: int, since: dt.date) -> tu
         if status == "Paid":
             paid.add(duedate)
     return billed - {None}, paid - {None}
-
-
-def _in_ledger(conn: Connection, kind: Kind, relid: int) -> Callable[[dt.date], bool]:
-    lg = own.ledger
-
-    def held(day: dt.date) -> bool:
-        return conn.execute(select(lg.c.id).where(
-            lg.c.period_start == day, lg.c.kind == kind.type, lg.c.relid == relid)
-        ).first() is not None
-    return held
 
 
 def _last_start_before(conn: Connection, kind: Kind, relid: int, day: dt.date,
@@ -90,7 +80,8 @@ def new_due_date(conn: Connection, kind: Kind, row, new: dt.date) -> dict:
             f"{cycles.period_end(start, end)} already invoiced: use {start} or a date from "
             f"{end} on")
     billed, paid = _line_starts(conn, kind, row.id, new)
-    in_ledger = _in_ledger(conn, kind, row.id)
+    def in_ledger(day: dt.date) -> bool:  # one whole key at a time (rules §9)
+        return bool(due.in_ledger(conn, {(kind.type, row.id, day)}))
     return {"nextduedate": _past(kind, new, paid.__contains__, cycle, anchor),
             "nextinvoicedate": _past(kind, new, lambda d: d in billed or in_ledger(d), cycle,
                                      anchor)}

@@ -19,6 +19,8 @@ from geninvoices.models.whmcs import (
     tbldomains,
     tblhosting,
     tblhostingaddons,
+    tblinvoiceitems,
+    tblinvoices,
     tblpricing,
     tblproducts,
     tblpromotions,
@@ -122,6 +124,19 @@ def make_billable(conn, *, client, description="Consulting", amount="50.00",
                    amount=Decimal(amount), invoiceaction=ACTIONS[action], duedate=duedate,
                    recur=recur, recurcycle=recurcycle, recurfor=recurfor,
                    invoicecount=invoicecount, hours=Decimal("1.0"))
+
+
+def make_past_invoice(conn, *, client, lines, status="Paid") -> int:
+    """An invoice made before (by WHMCS, or an order), with ``lines``: (type, relid, due
+    date, amount) each."""
+    due = min(d for _, _, d, _ in lines)
+    invoice = _insert(conn, tblinvoices, userid=client, date=due, duedate=due, status=status,
+                      subtotal=sum(Decimal(a) for *_, a in lines),
+                      total=sum(Decimal(a) for *_, a in lines))
+    for type_, relid, duedate, amount in lines:
+        _insert(conn, tblinvoiceitems, invoiceid=invoice, userid=client, type=type_,
+                relid=relid, description="earlier", amount=Decimal(amount), duedate=duedate)
+    return invoice
 
 
 def make_promotion(conn, *, code="SAVE10", type="Percentage", value="10.00", recurring=1,

@@ -221,10 +221,8 @@ def test_generate_reports_billable_items_and_ended_promotions(url):
         gone = b.make_service(conn, client=cid, product=pid, amount="9.00", promoid=4242)
         spent = b.make_service(conn, client=cid, product=pid, amount="9.00",
                                promoid=b.make_promotion(conn, recurfor=1))
-        conn.execute(insert(whmcs.tblinvoiceitems), [
-            {"invoiceid": 0, "userid": cid, "type": "Hosting", "relid": spent,
-             "description": "earlier", "amount": Decimal("9.00"), "duedate": day}
-            for day in (b.D(2025, 11, 1), b.D(2025, 12, 1))])
+        for day in (b.D(2025, 11, 1), b.D(2025, 12, 1)):
+            b.make_past_invoice(conn, client=cid, lines=[("Hosting", spent, day, "9.00")])
         b.make_billable(conn, client=cid, action="nextcron")
     engine.dispose()
     out = gi(url, "generate", "--date", "2025-12-25", "--json", "--no-emails")
@@ -248,13 +246,13 @@ def test_migrate_adopt_and_add_indexes_on_a_whmcs_database(server_dbs):
     adopted = gi(url, "migrate", "--adopt")
     assert adopted.returncode == 0 and "adopted" in adopted.stdout
     indexed = gi(url, "migrate", "--add-indexes")
-    assert indexed.returncode == 0 and "gi_invoiceitems_type_relid_duedate" in indexed.stdout
+    assert indexed.returncode == 0 and "gi_invoiceitems_duedate_type_relid" in indexed.stdout
     assert "none needed" in gi(url, "migrate", "--add-indexes").stdout
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tblclients)).scalar() == 1
         assert conn.execute(select(tblclients.c.firstname)).scalar() == "Kept"
         indexes = {i["name"] for i in inspect(conn).get_indexes("tblinvoiceitems")}
-    assert "gi_invoiceitems_type_relid_duedate" in indexes
+    assert "gi_invoiceitems_duedate_type_relid" in indexes
     engine.dispose()
 
 

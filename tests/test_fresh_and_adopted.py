@@ -380,3 +380,42 @@ def test_revision_0015_rekeys_a_ledger_that_holds_periods(new_url, engine_of):
         ["kind", "relid", "period_start"]]
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM geninvoices_ledger")).scalar() == 4
+
+
+OLD_LINES_INDEX, NEW_LINES_INDEX = ("gi_invoiceitems_type_relid_duedate",
+                                    "gi_invoiceitems_duedate_type_relid")
+
+
+def test_revision_0016_puts_the_lines_index_in_date_order(new_url, engine_of):
+    """A database geninvoices created gets the lines' billing index with the due date first
+    in place of the type-first one; downgrading puts that back."""
+    engine = engine_of(new_url)
+    upgrade_to(engine, "0015")
+    assert OLD_LINES_INDEX in index_names(engine, "tblinvoiceitems")
+    migrate(engine)
+    columns = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes(
+        "tblinvoiceitems")}
+    assert columns[NEW_LINES_INDEX] == ["duedate", "type", "relid"]
+    assert OLD_LINES_INDEX not in columns
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0015")
+    assert OLD_LINES_INDEX in index_names(engine, "tblinvoiceitems")
+    assert NEW_LINES_INDEX not in index_names(engine, "tblinvoiceitems")
+
+
+def test_revision_0016_on_an_adopted_database_replaces_only_an_index_of_ours(new_url,
+                                                                           engine_of):
+    """Adopted without geninvoices' indexes: 0016 adds none (``migrate --add-indexes``
+    does). Adopted with them, from an earlier ``--add-indexes``: the new one replaces the
+    old."""
+    engine = engine_of(new_url)
+    whmcs_shaped(new_url, engine)
+    migrate(engine, adopt=True)
+    assert not {OLD_LINES_INDEX, NEW_LINES_INDEX} & index_names(engine, "tblinvoiceitems")
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0015")
+        conn.execute(text(f"CREATE INDEX {OLD_LINES_INDEX} ON tblinvoiceitems "
+                          "(type, relid, duedate)"))
+    migrate(engine)
+    names = index_names(engine, "tblinvoiceitems")
+    assert NEW_LINES_INDEX in names and OLD_LINES_INDEX not in names

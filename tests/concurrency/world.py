@@ -35,6 +35,7 @@ from tests.builders import set_config
 TODAY = dt.date.today()  # the API bills as of the real today, so the world is built around it
 NUMBER_FORMAT = "INV-{NUMBER}"
 FIRST_NUMBER = 1000
+PAST = "PAST-"  # the invoice number of an invoice the world holds from before
 
 
 def build_world(engine, clients: int, *, seed: int = 7) -> int:
@@ -108,16 +109,24 @@ def _promote(conn, services: list[dict]) -> None:
     conn.execute(insert(tblpricing), [
         {"type": "product", "relid": p, "currency": 1, "monthly": Decimal("20.00"),
          "quarterly": Decimal("60.00"), "annually": Decimal("240.00")} for p in (1, 2)])
-    spent = []
     for row in services:
         if row["userid"] % 6 == 0 and row["id"] % 10 == 0:
             row["promoid"] = 1 + (row["userid"] % 12 == 0)
             if row["promoid"] == 2:  # its first invoice and one renewal are behind it
-                spent += [{"invoiceid": 0, "userid": row["userid"], "type": "Hosting",
-                           "relid": row["id"], "description": "earlier", "amount": row["amount"],
-                           "duedate": dt.date(2020, month, 1)} for month in (1, 2)]
-    if spent:
-        conn.execute(insert(tblinvoiceitems), spent)
+                _past_invoice(conn, row)
+
+
+def _past_invoice(conn, service: dict) -> None:
+    """A paid invoice made before geninvoices (numbered ``PAST-``), with two of the
+    service's periods."""
+    invoice = conn.execute(insert(tblinvoices).values(
+        userid=service["userid"], invoicenum=f"{PAST}{service['id']}",
+        date=dt.date(2020, 1, 1), duedate=dt.date(2020, 1, 1), status="Paid",
+        subtotal=2 * service["amount"], total=2 * service["amount"])).inserted_primary_key[0]
+    conn.execute(insert(tblinvoiceitems), [
+        {"invoiceid": invoice, "userid": service["userid"], "type": "Hosting",
+         "relid": service["id"], "description": "earlier", "amount": service["amount"],
+         "duedate": dt.date(2020, month, 1)} for month in (1, 2)])
 
 
 def _billables(clients: int) -> list[dict]:
@@ -166,7 +175,8 @@ def snapshot(engine) -> dict:
             "invoices": Counter((key[i], r.date, str(r.subtotal), str(r.credit), str(r.tax),
                                  str(r.total), r.status, r.paymentmethod)
                                 for i, r in invoices.items()),
-            "numbers": sorted(r.invoicenum for r in invoices.values()),
+            "numbers": sorted(r.invoicenum for r in invoices.values()
+                              if not r.invoicenum.startswith(PAST)),
             "services": sorted(conn.execute(select(tblhosting.c.id, tblhosting.c.nextduedate,
                                                    tblhosting.c.nextinvoicedate)).all()),
             "addons": sorted(conn.execute(select(tblhostingaddons.c.id,

@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 
 from geninvoices.db import transaction
 from geninvoices.models import own
-from geninvoices.models.whmcs import tblbillableitems, tblinvoiceitems
+from geninvoices.models.whmcs import tblbillableitems
 from tests import builders as b
 from tests.engine.helpers import D, client, credits, invoices, ledger, lines, rows, run, service
 
@@ -227,9 +227,7 @@ def test_a_limited_promotion_ends_after_its_renewals(promoted):
     sid = add(engine, b.make_service, client=cid, product=pid, amount="9.00",
               nextduedate=D(2026, 1, 25), promoid=promo)
     with transaction(engine) as conn:  # the first invoice, made by the order
-        conn.execute(tblinvoiceitems.insert().values(
-            invoiceid=1, userid=cid, type="Hosting", relid=sid, description="first",
-            amount=M("9.00"), duedate=D(2025, 12, 25)))
+        b.make_past_invoice(conn, client=cid, lines=[("Hosting", sid, D(2025, 12, 25), "9.00")])
     totals = []
     for month in (1, 2, 3, 4, 5):
         result = run(engine, D(2026, month, 20))

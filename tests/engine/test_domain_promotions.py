@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 
 from geninvoices.db import transaction
-from geninvoices.models.whmcs import tblinvoiceitems
 from tests import builders as b
 from tests.engine.helpers import D, domain, invoices, lines, run
 from tests.engine.test_billables_promotions import pay_all
@@ -100,9 +99,7 @@ def test_a_spent_promotion_without_a_tld_price_stays_and_warns(shop):
               nextduedate=D(2026, 3, 25), promoid=promo)
     with transaction(engine) as conn:  # the first invoice and one renewal are behind it
         for due in (D(2024, 3, 25), D(2025, 3, 25)):
-            conn.execute(tblinvoiceitems.insert().values(
-                invoiceid=1, userid=cid, type="Domain", relid=did, description="earlier",
-                amount=M("4.50"), duedate=due))
+            b.make_past_invoice(conn, client=cid, lines=[("Domain", did, due, "4.50")])
     result = run(engine, TODAY)
     assert [a for *_, a in billed(engine)][-1] == M("4.50")
     assert any(f"domain {did}" in w and "no standard price" in w for w in result.warnings)

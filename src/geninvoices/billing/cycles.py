@@ -79,6 +79,11 @@ def reach_back(day: dt.date, months: int) -> dt.date:
     return day - relativedelta(months=months + 1)
 
 
+def days_between(first: dt.date, end: dt.date) -> list[dt.date]:
+    """Every day from ``first`` up to, not including, ``end``."""
+    return [first + dt.timedelta(days=n) for n in range((end - first).days)]
+
+
 def period_end(start: dt.date, next_start: dt.date) -> dt.date:
     """The last day of the period that starts on start (rules §5.2)."""
     return next_start - dt.timedelta(days=1)

@@ -61,49 +61,60 @@ def _advance_kind(conn: Connection, kind: Kind, relids: set[int], invoice_ids: l
     columns = (table.c.id, table.c.nextduedate, table.c[kind.cycle_column],
                table.c[kind.anchor_column])
     items = list(conn.execute(select(*columns).where(among(conn, table.c.id, relids))))
-    paid = _paid_from(conn, kind, items)
+    moved = _paid_through(conn, kind, items)
     changed = []
     for item in items:
-        moved = _paid_through(kind, item, paid.get(item.id, set()))
-        if moved != item.nextduedate:
-            changed.append((item.id, moved))
+        if moved[item.id] != item.nextduedate:
+            changed.append((item.id, moved[item.id]))
         else:
             log.info("payment of invoice(s) %s moves no date of %s %s (due %s)",
                      invoice_ids, kind.type, item.id, item.nextduedate)
     bulk.set_by_id(conn, table, "nextduedate", changed)
 
 
-def _paid_from(conn: Connection, kind: Kind, items: list) -> dict[int, set]:
-    """Each item's paid periods from where its due date stands: history is behind it. Read
-    from the earliest of those dates on, through the (type, relid, duedate) index, and
-    each item's own kept here, so years of paid invoices are never read."""
-    dues = [item.nextduedate for item in items if item.nextduedate is not None]
-    if not dues:
-        return {}
-    li, inv = tblinvoiceitems, tblinvoices
-    due_of = {item.id: item.nextduedate for item in items}
-    paid: dict[int, set] = {}
-    for relid, duedate in conn.execute(
-            select(li.c.relid, li.c.duedate).join(inv, inv.c.id == li.c.invoiceid)
-            .where(li.c.type == kind.type, among(conn, li.c.relid, list(due_of)),
-                   li.c.duedate >= min(dues), inv.c.status == "Paid")):
-        if due_of[relid] is not None and duedate >= due_of[relid]:
-            paid.setdefault(relid, set()).add(duedate)
-    return paid
+def _paid_through(conn: Connection, kind: Kind, items: list) -> dict[int, dt.date | None]:
+    """Each item's due date moved past every paid period from where it stands, a period at
+    a time: each step looks up only the periods the dates now stand on, by the lines' whole
+    (due date, type, relid) key, so years of paid invoices are never read."""
+    due = {item.id: item.nextduedate for item in items}
+    stepping = [item for item in items if item.nextduedate is not None]
+    while stepping:
+        paid = _paid(conn, kind, {(item.id, due[item.id]) for item in stepping})
+        stepping = [item for item in stepping
+                    if (item.id, due[item.id]) in paid and _step(kind, item, due)]
+    return due
 
 
-def _paid_through(kind: Kind, item, paid_starts: set) -> dt.date | None:
-    due = item.nextduedate
+def _step(kind: Kind, item, due: dict) -> bool:
+    """Move ``due[item.id]`` one cycle on; False where it cannot move further (an unknown
+    cycle leaves the item's date where it stood, with a warning)."""
     cycle, anchor = item._mapping[kind.cycle_column], item._mapping[kind.anchor_column]
     try:
-        while due is not None and due in paid_starts:
-            paid_starts = paid_starts - {due}
-            due = kind.advance(due, cycle or "", anchor)
+        following = kind.advance(due[item.id], cycle or "", anchor)
     except cycles.UnknownCycle:
         log.warning("%s %s has an unknown billing cycle; its due date was not moved",
                     kind.type, item.id)
-        return item.nextduedate
-    return due
+        due[item.id] = item.nextduedate
+        return False
+    moved_on, due[item.id] = following > due[item.id], following
+    return moved_on
+
+
+def _paid(conn: Connection, kind: Kind, periods: set[tuple[int, dt.date]]) -> set[tuple]:
+    """Which of these (relid, period start) are on a line of this kind on a Paid invoice:
+    the lines first, by their whole key, then their invoices by id (joined in one statement,
+    a planner may start from every Paid invoice instead)."""
+    li, inv = tblinvoiceitems, tblinvoices
+    key = (li.c.type, li.c.relid, li.c.duedate)
+    wanted = {(kind.type, relid, start) for relid, start in periods}
+    lines = conn.execute(select(li.c.relid, li.c.duedate, li.c.invoiceid)
+                         .where(bulk.periods(conn, key, wanted))).all()
+    if not lines:
+        return set()
+    paid = set(conn.execute(select(inv.c.id).where(
+        among(conn, inv.c.id, {ln.invoiceid for ln in lines}), inv.c.status == "Paid"))
+        .scalars())
+    return {(ln.relid, ln.duedate) for ln in lines if ln.invoiceid in paid} & periods
 
 
 def balance_of(conn: Connection, invoice_id: int, total) -> Decimal:

@@ -16,7 +16,14 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, func, select
 
-from ..models.whmcs import tbldomainpricing, tblinvoiceitems, tblpricing, tblpromotions
+from ..models.whmcs import (
+    tbldomainpricing,
+    tblinvoiceitems,
+    tblinvoices,
+    tblpricing,
+    tblpromotions,
+)
+from .bulk import among
 from .items import Item
 from .mail import Currency
 from .money import round_money, to_money
@@ -135,7 +142,8 @@ def load_facts(conn: Connection, items: list[Item],
     promotions = _promotions(conn, {i.promoid for i in promoted})
     standards = _service_prices(conn, promoted, currency_of_client)
     standards.update(_domain_prices(conn, promoted, currency_of_client))
-    counts = _line_counts(conn, promoted)
+    counts = _line_counts(conn, [i for i in promoted  # only a limited promotion counts
+                                 if (p := promotions.get(i.promoid)) and p.recurfor > 0])
     return {(i.kind.type, i.id): PromoFacts(promotions.get(i.promoid),
                                             standards.get((i.kind.type, i.id)),
                                             counts.get((i.kind.type, i.id), 0))
@@ -213,12 +221,18 @@ def _prices(conn: Connection, type_: str, relids: set[int]) -> dict[tuple[int, i
 
 
 def _line_counts(conn: Connection, items: list[Item]) -> dict[tuple[str, int], int]:
-    li = tblinvoiceitems
+    """How many lines of its own each item has on its client's invoices (rules §5.10):
+    read through the client's invoices and each invoice's lines, so the count costs what
+    the client's own history holds, not the database's."""
+    li, inv = tblinvoiceitems, tblinvoices
     counts = {}
     for kind_type in {i.kind.type for i in items}:
-        ids = [i.id for i in items if i.kind.type == kind_type]
-        query = (select(li.c.relid, func.count()).where(li.c.type == kind_type,
-                                                         li.c.relid.in_(ids))
-                 .group_by(li.c.relid))
-        counts.update({(kind_type, relid): n for relid, n in conn.execute(query)})
+        owner = {i.id: i.userid for i in items if i.kind.type == kind_type}
+        query = (select(li.c.relid, inv.c.userid, func.count())
+                 .join(inv, inv.c.id == li.c.invoiceid)
+                 .where(among(conn, inv.c.userid, set(owner.values())),
+                        li.c.type == kind_type, among(conn, li.c.relid, owner))
+                 .group_by(li.c.relid, inv.c.userid))
+        counts.update({(kind_type, relid): n for relid, userid, n in conn.execute(query)
+                       if owner.get(relid) == userid})
     return counts

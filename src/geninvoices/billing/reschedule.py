@@ -9,9 +9,10 @@ billed under) at a time, as billing and payment would have moved them (§5.1, §
 strictly inside a billed period would start a period that overlaps it, which neither the
 ledger nor the lines can see: it is refused.
 
-The ledger's key leads with the period start (revision 0015), so it is read a period at a
-time, or within one cycle before the new date; the lines by their (type, relid, duedate)
-index. Neither read grows with the history an item has.
+The ledger's key and the lines' index lead with the period start (revisions 0015 and 0016),
+so both are read a period at a time: stepping on from the new date, and, for a period around
+it, each day from one cycle and a month before it. Neither read grows with the history an
+item has, nor with the items the database holds.
 """
 
 from __future__ import annotations
@@ -25,34 +26,29 @@ from ..errors import BusinessError
 from ..models import own
 from ..models.whmcs import tblinvoiceitems, tblinvoices
 from . import cycles, due
+from .bulk import among
 from .kinds import Kind
 
 
-def _line_starts(conn: Connection, kind: Kind, relid: int, since: dt.date) -> tuple[set, set]:
-    """The item's period starts on WHMCS's invoice lines from ``since`` on: billed, and paid
-    (the line's invoice is Paid)."""
+def _line_statuses(conn: Connection, kind: Kind, relid: int, start: dt.date) -> set[str]:
+    """The statuses of the invoices that hold a line of the item for this period start."""
     li, inv = tblinvoiceitems, tblinvoices
-    billed, paid = set(), set()
-    for duedate, status in conn.execute(
-            select(li.c.duedate, inv.c.status).join(inv, inv.c.id == li.c.invoiceid)
-            .where(li.c.type == kind.type, li.c.relid == relid, li.c.duedate >= since)):
-        billed.add(duedate)
-        if status == "Paid":
-            paid.add(duedate)
-    return billed - {None}, paid - {None}
+    return set(conn.execute(select(inv.c.status).join(inv, inv.c.id == li.c.invoiceid).where(
+        li.c.duedate == start, li.c.type == kind.type, li.c.relid == relid)).scalars())
 
 
 def _last_start_before(conn: Connection, kind: Kind, relid: int, day: dt.date,
                        months: int):
-    """The latest period start before ``day`` that a period could last past ``day`` from:
-    the lines' latest, or a later one of the ledger's, read from ``cycles.reach_back``."""
+    """The latest period start before ``day`` that a period could last past ``day`` from, on
+    the item's lines or in the ledger: the days from ``cycles.reach_back`` on, each looked up
+    by the whole key."""
+    days = cycles.days_between(cycles.reach_back(day, months), day)
     lg, li = own.ledger, tblinvoiceitems
     line = conn.execute(select(func.max(li.c.duedate)).where(
-        li.c.type == kind.type, li.c.relid == relid, li.c.duedate < day)).scalar()
-    since = max(d for d in (line, cycles.reach_back(day, months)) if d is not None)
+        among(conn, li.c.duedate, days), li.c.type == kind.type, li.c.relid == relid)).scalar()
     ledger = conn.execute(select(func.max(lg.c.period_start)).where(
-        lg.c.period_start >= since, lg.c.period_start < day,
-        lg.c.kind == kind.type, lg.c.relid == relid)).scalar()
+        among(conn, lg.c.period_start, days), lg.c.kind == kind.type,
+        lg.c.relid == relid)).scalar()
     found = [d for d in (line, ledger) if d is not None]
     return max(found) if found else None
 
@@ -79,9 +75,12 @@ def new_due_date(conn: Connection, kind: Kind, row, new: dt.date) -> dict:
             f"Next Due Date {new} falls inside the period {start} to "
             f"{cycles.period_end(start, end)} already invoiced: use {start} or a date from "
             f"{end} on")
-    billed, paid = _line_starts(conn, kind, row.id, new)
-    def in_ledger(day: dt.date) -> bool:  # one whole key at a time (rules §9)
-        return bool(due.in_ledger(conn, {(kind.type, row.id, day)}))
-    return {"nextduedate": _past(kind, new, paid.__contains__, cycle, anchor),
-            "nextinvoicedate": _past(kind, new, lambda d: d in billed or in_ledger(d), cycle,
-                                     anchor)}
+    # one whole key at a time, on the lines and in the ledger (rules §9)
+    def paid(day: dt.date) -> bool:
+        return "Paid" in _line_statuses(conn, kind, row.id, day)
+
+    def billed(day: dt.date) -> bool:
+        return (bool(_line_statuses(conn, kind, row.id, day))
+                or bool(due.in_ledger(conn, {(kind.type, row.id, day)})))
+    return {"nextduedate": _past(kind, new, paid, cycle, anchor),
+            "nextinvoicedate": _past(kind, new, billed, cycle, anchor)}

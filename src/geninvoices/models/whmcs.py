@@ -276,9 +276,10 @@ def whmcs_indexes(dialect: str) -> list[Index]:
     """Every index geninvoices puts on WHMCS's tables on ``dialect``, detached (see
     ``_detached``)."""
     return _detached([
-        # "already billed": a line of this type and relid for this due date
-        Index("gi_invoiceitems_type_relid_duedate", tblinvoiceitems.c.type,
-              tblinvoiceitems.c.relid, tblinvoiceitems.c.duedate),
+        # "already billed": a line of this type and relid for this due date; the date
+        # first, so a run's new lines land together at the index's end (revision 0016)
+        Index("gi_invoiceitems_duedate_type_relid", tblinvoiceitems.c.duedate,
+              tblinvoiceitems.c.type, tblinvoiceitems.c.relid),
         Index("gi_invoiceitems_invoiceid", tblinvoiceitems.c.invoiceid),
         # what is due: the scans by next invoice date
         Index("gi_hosting_nextinvoicedate", tblhosting.c.nextinvoicedate),

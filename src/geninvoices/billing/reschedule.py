@@ -18,6 +18,7 @@ item has, nor with the items the database holds.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 
 from sqlalchemy import Connection, func, select
@@ -76,11 +77,10 @@ def new_due_date(conn: Connection, kind: Kind, row, new: dt.date) -> dict:
             f"{cycles.period_end(start, end)} already invoiced: use {start} or a date from "
             f"{end} on")
     # one whole key at a time, on the lines and in the ledger (rules §9)
-    def paid(day: dt.date) -> bool:
-        return "Paid" in _line_statuses(conn, kind, row.id, day)
+    statuses = functools.cache(lambda day: _line_statuses(conn, kind, row.id, day))
 
     def billed(day: dt.date) -> bool:
-        return (bool(_line_statuses(conn, kind, row.id, day))
-                or bool(due.in_ledger(conn, {(kind.type, row.id, day)})))
-    return {"nextduedate": _past(kind, new, paid, cycle, anchor),
+        return bool(statuses(day)) or bool(due.in_ledger(conn, {(kind.type, row.id, day)}))
+    return {"nextduedate": _past(kind, new, lambda day: "Paid" in statuses(day), cycle, anchor),
             "nextinvoicedate": _past(kind, new, billed, cycle, anchor)}
+

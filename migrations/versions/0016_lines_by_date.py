@@ -17,6 +17,9 @@ promotion counts the item's lines on its client's invoices (rules §5.10).
 Where the old index is, the new one replaces it: on a database whose WHMCS tables
 geninvoices created, and on an adopted one whose operator added geninvoices' indexes
 (`geninvoices migrate --add-indexes`, which now adds the new one). Downgrade restores it.
+The new index is built before the old one goes, with a plain CREATE INDEX, as earlier
+index revisions: on PostgreSQL writes to `tblinvoiceitems` wait while it builds (MariaDB
+builds it online), so on a large WHMCS database upgrade outside billing hours.
 
 Revision ID: 0016
 Revises: 0015

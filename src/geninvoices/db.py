@@ -122,10 +122,11 @@ def one_checkpoint(engine: Engine) -> Iterator[None]:
     """SQLite: the write transactions this thread begins inside the block leave the log to
     grow to 1 GiB, and the block ends with one checkpoint that does not wait for readers
     (PASSIVE; whatever a reader still needs is left to the next). A run commits chunk after
-    chunk, and with years of history each chunk's new ledger rows and lines land on most
-    pages of their indexes (a different page per item): a checkpoint every 64 MiB copied
-    those pages into the file again and again, one checkpoint copies each once
-    (benchmarks/README.md, "SQLite's checkpoints"). Should the block fail, or the checkpoint
+    chunk, and a page a chunk writes may be written again by the next (before revisions 0015
+    and 0016 put the ledger and the lines in date order, each chunk's new rows landed on
+    most pages of their indexes): a checkpoint every 64 MiB copied such pages into the file
+    again and again, one checkpoint copies each once (benchmarks/README.md, "SQLite's
+    checkpoints"). Should the block fail, or the checkpoint
     (the run has committed by then: it is only logged), the next commit past 64 MiB
     checkpoints as usual. Other databases: nothing to do."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):

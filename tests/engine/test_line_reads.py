@@ -59,6 +59,9 @@ def never_scanned(engine, statement: str, parameters) -> None:
     else:  # a handful of rows: what counts is that MariaDB can use the index
         rows = [r for r in plan.splitlines() if r.startswith(LINES)]
         assert rows and all(BY_DATE in r or BY_INVOICE in r for r in rows), plan
+        invoices_read = [r for r in plan.splitlines() if r.startswith("tblinvoices ")]
+        assert all("PRIMARY" in r or "gi_invoices_userid_status" in r
+                   for r in invoices_read), plan
 
 
 def reads(sent) -> list:
@@ -77,12 +80,18 @@ def test_a_run_reads_lines_by_the_whole_key_and_counts_through_the_invoices(engi
 
 
 def test_a_payment_reads_the_periods_its_dates_stand_on(engine, promoted):
+    """The February period is billed, the March one already paid on an invoice of its own:
+    paying February steps over both, a period at a time."""
     cid, sid = promoted
     run(engine, D(2026, 2, 20))
     unpaid = [i["id"] for i in invoices(engine) if i["status"] == "Unpaid"]
+    with transaction(engine) as conn:
+        b.make_past_invoice(conn, client=cid, lines=[("Hosting", sid, D(2026, 3, 25), "9.00")])
     with statements(engine, LINES) as sent, transaction(engine) as conn:
         mark_paid(conn, unpaid, D(2026, 2, 21), BillingOptions())
-    assert service(engine, sid)["nextduedate"] == D(2026, 3, 25)
+    assert service(engine, sid)["nextduedate"] == D(2026, 4, 25)
+    # its lines by invoice id, then February, March and April (not paid): one period a step
+    assert len(reads(sent)) == 4
     assert reads(sent)
     for statement, parameters in reads(sent):
         never_scanned(engine, statement, parameters)
@@ -93,11 +102,12 @@ def test_rescheduling_reads_lines_a_day_at_a_time(engine, promoted, new):
     _, sid = promoted
     with statements(engine, LINES) as sent, engine.connect() as conn:
         row = conn.execute(select(tblhosting).where(tblhosting.c.id == sid)).one()
-        try:
+        if new == D(2026, 2, 10):  # inside the period from 25 January
+            with pytest.raises(reschedule.BusinessError, match="2026-01-25 to 2026-02-24"):
+                reschedule.new_due_date(conn, SERVICE, row, new)
+        else:
             dates = reschedule.new_due_date(conn, SERVICE, row, new)
             assert dates == {"nextduedate": new, "nextinvoicedate": new}
-        except reschedule.BusinessError:
-            assert new == D(2026, 2, 10)  # inside the period from 25 January
     assert reads(sent)
     for statement, parameters in reads(sent):
         never_scanned(engine, statement, parameters)

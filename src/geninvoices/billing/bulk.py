@@ -56,8 +56,8 @@ def among(conn: Connection, column: Column, values) -> ColumnElement:
 
 def periods(conn: Connection, key: tuple, wanted: set[tuple[str, int, dt.date]]):
     """Rows whose (kind, id, period start) ``key`` columns are one of ``wanted``, found through
-    an index on those columns in either order (the ledger's leads with the period start, the
-    lines' with the type): per kind and period start, the ids."""
+    an index on those columns (the ledger's key and the lines' index both lead with the period
+    start): per kind and period start, the ids."""
     ids_of: dict[tuple[str, dt.date], set[int]] = {}
     for kind, relid, start in wanted:
         ids_of.setdefault((kind, start), set()).add(relid)

@@ -234,8 +234,8 @@ class Billed:
 def already_billed(conn: Connection, items: list[Item], *, ledger: bool = True) -> Billed:
     """Our ledger of billed periods (unless ``ledger`` is False: the caller's claims will
     find them), and WHMCS's own invoice lines, for exactly the periods these items are about
-    to bill: the lookups read those periods only, through the unique key and the (type,
-    relid, duedate) index, so their cost does not grow with history."""
+    to bill: the lookups read those periods only, through the ledger's unique key and the
+    lines' (duedate, type, relid) index, so their cost does not grow with history."""
     if not items:
         return Billed(set(), set())
     li = tblinvoiceitems

@@ -32,8 +32,8 @@ log = logging.getLogger("geninvoices.billing")
 # Clients per chunk (rules §9). A server's chunk bounds how long a single-client run waits
 # for a client a full run holds: PostgreSQL writes 500 clients' chunk in about the time
 # MariaDB writes 200. SQLite has one writer, which every other write waits for anyway:
-# there fewer, larger commits write each index page fewer times (with years of history a
-# chunk's new ledger rows and lines land on a different index page per item).
+# there fewer, larger commits write each index page fewer times (a chunk's new invoices
+# still land beside each client's older ones in the (userid, status) index).
 CHUNK_SIZE = 200
 CHUNK_SIZES = {"sqlite": 5000, "postgresql": 500}
 

@@ -126,13 +126,13 @@ def make_billable(conn, *, client, description="Consulting", amount="50.00",
                    invoicecount=invoicecount, hours=Decimal("1.0"))
 
 
-def make_past_invoice(conn, *, client, lines, status="Paid") -> int:
+def make_past_invoice(conn, *, client, lines, status="Paid", invoicenum="") -> int:
     """An invoice made before (by WHMCS, or an order), with ``lines``: (type, relid, due
     date, amount) each."""
     due = min(d for _, _, d, _ in lines)
-    invoice = _insert(conn, tblinvoices, userid=client, date=due, duedate=due, status=status,
-                      subtotal=sum(Decimal(a) for *_, a in lines),
-                      total=sum(Decimal(a) for *_, a in lines))
+    total = sum(Decimal(a) for *_, a in lines)
+    invoice = _insert(conn, tblinvoices, userid=client, invoicenum=invoicenum, date=due,
+                      duedate=due, status=status, subtotal=total, total=total)
     for type_, relid, duedate, amount in lines:
         _insert(conn, tblinvoiceitems, invoiceid=invoice, userid=client, type=type_,
                 relid=relid, description="earlier", amount=Decimal(amount), duedate=duedate)

@@ -126,9 +126,9 @@ def one_checkpoint(engine: Engine) -> Iterator[None]:
     and 0016 put the ledger and the lines in date order, each chunk's new rows landed on
     most pages of their indexes): a checkpoint every 64 MiB copied such pages into the file
     again and again, one checkpoint copies each once (benchmarks/README.md, "SQLite's
-    checkpoints"). Should the block fail, or the checkpoint
-    (the run has committed by then: it is only logged), the next commit past 64 MiB
-    checkpoints as usual. Other databases: nothing to do."""
+    checkpoints"). Should the block fail, or the checkpoint (the run has committed by then:
+    it is only logged), the next commit past 64 MiB checkpoints as usual. Other databases:
+    nothing to do."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         yield
         return

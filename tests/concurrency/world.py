@@ -30,7 +30,7 @@ from geninvoices.models.whmcs import (
     tblproducts,
     tblpromotions,
 )
-from tests.builders import set_config
+from tests.builders import make_past_invoice, set_config
 
 TODAY = dt.date.today()  # the API bills as of the real today, so the world is built around it
 NUMBER_FORMAT = "INV-{NUMBER}"
@@ -119,14 +119,9 @@ def _promote(conn, services: list[dict]) -> None:
 def _past_invoice(conn, service: dict) -> None:
     """A paid invoice made before geninvoices (numbered ``PAST-``), with two of the
     service's periods."""
-    invoice = conn.execute(insert(tblinvoices).values(
-        userid=service["userid"], invoicenum=f"{PAST}{service['id']}",
-        date=dt.date(2020, 1, 1), duedate=dt.date(2020, 1, 1), status="Paid",
-        subtotal=2 * service["amount"], total=2 * service["amount"])).inserted_primary_key[0]
-    conn.execute(insert(tblinvoiceitems), [
-        {"invoiceid": invoice, "userid": service["userid"], "type": "Hosting",
-         "relid": service["id"], "description": "earlier", "amount": service["amount"],
-         "duedate": dt.date(2020, month, 1)} for month in (1, 2)])
+    make_past_invoice(conn, client=service["userid"], invoicenum=f"{PAST}{service['id']}",
+                      lines=[("Hosting", service["id"], dt.date(2020, month, 1),
+                              service["amount"]) for month in (1, 2)])
 
 
 def _billables(clients: int) -> list[dict]:

@@ -21,6 +21,7 @@ from ..models.whmcs import (
     tblhosting,
     tblhostingaddons,
     tblinvoiceitems,
+    tblinvoices,
     tblproducts,
 )
 from . import bulk
@@ -244,6 +245,25 @@ def already_billed(conn: Connection, items: list[Item], *, ledger: bool = True) 
     lines = select(*line_key).where(bulk.periods(conn, line_key, wanted))
     return Billed(in_ledger(conn, wanted) if ledger else set(),
                   {tuple(r) for r in conn.execute(lines)} & wanted)
+
+
+def line_statuses(conn: Connection, wanted: set[tuple[str, int, dt.date]]) -> dict[tuple, set]:
+    """For each of these (kind, id, period start) that invoice lines hold, the statuses of
+    the invoices holding them: the lines by their whole key, then those invoices by id (in
+    one statement joined, a planner may start from every invoice of a status instead)."""
+    li, inv = tblinvoiceitems, tblinvoices
+    key = (li.c.type, li.c.relid, li.c.duedate)
+    lines = conn.execute(select(*key, li.c.invoiceid)
+                         .where(bulk.periods(conn, key, wanted))).all() if wanted else []
+    if not lines:
+        return {}
+    status_of = dict(conn.execute(select(inv.c.id, inv.c.status).where(
+        among(conn, inv.c.id, {ln.invoiceid for ln in lines}))).all())
+    held: dict[tuple, set] = {}
+    for ln in lines:
+        if (period := (ln.type, ln.relid, ln.duedate)) in wanted and ln.invoiceid in status_of:
+            held.setdefault(period, set()).add(status_of[ln.invoiceid])
+    return held
 
 
 def in_ledger(conn: Connection, wanted: set[tuple[str, int, dt.date]]) -> set[tuple]:

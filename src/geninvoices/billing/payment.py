@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import BusinessError, NotFound
 from ..models import own
 from ..models.whmcs import tblaccounts, tblinvoiceitems, tblinvoices
-from . import bulk, cycles, numbering
+from . import bulk, cycles, due, numbering
 from .bulk import among
 from .kinds import BY_TYPE, RECURRING, Kind
 from .money import to_money
@@ -101,20 +101,10 @@ def _step(kind: Kind, item, due: dict) -> bool:
 
 
 def _paid(conn: Connection, kind: Kind, periods: set[tuple[int, dt.date]]) -> set[tuple]:
-    """Which of these (relid, period start) are on a line of this kind on a Paid invoice:
-    the lines first, by their whole key, then their invoices by id (joined in one statement,
-    a planner may start from every Paid invoice instead)."""
-    li, inv = tblinvoiceitems, tblinvoices
-    key = (li.c.type, li.c.relid, li.c.duedate)
-    wanted = {(kind.type, relid, start) for relid, start in periods}
-    lines = conn.execute(select(li.c.relid, li.c.duedate, li.c.invoiceid)
-                         .where(bulk.periods(conn, key, wanted))).all()
-    if not lines:
-        return set()
-    paid = set(conn.execute(select(inv.c.id).where(
-        among(conn, inv.c.id, {ln.invoiceid for ln in lines}), inv.c.status == "Paid"))
-        .scalars())
-    return {(ln.relid, ln.duedate) for ln in lines if ln.invoiceid in paid} & periods
+    """Which of these (relid, period start) are on a line of this kind on a Paid invoice."""
+    held = due.line_statuses(conn, {(kind.type, relid, start) for relid, start in periods})
+    return {(relid, start) for (_, relid, start), statuses in held.items()
+            if "Paid" in statuses}
 
 
 def balance_of(conn: Connection, invoice_id: int, total) -> Decimal:

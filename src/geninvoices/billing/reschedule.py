@@ -25,17 +25,10 @@ from sqlalchemy import Connection, func, select
 
 from ..errors import BusinessError
 from ..models import own
-from ..models.whmcs import tblinvoiceitems, tblinvoices
+from ..models.whmcs import tblinvoiceitems
 from . import cycles, due
 from .bulk import among
 from .kinds import Kind
-
-
-def _line_statuses(conn: Connection, kind: Kind, relid: int, start: dt.date) -> set[str]:
-    """The statuses of the invoices that hold a line of the item for this period start."""
-    li, inv = tblinvoiceitems, tblinvoices
-    return set(conn.execute(select(inv.c.status).join(inv, inv.c.id == li.c.invoiceid).where(
-        li.c.duedate == start, li.c.type == kind.type, li.c.relid == relid)).scalars())
 
 
 def _last_start_before(conn: Connection, kind: Kind, relid: int, day: dt.date,
@@ -77,10 +70,10 @@ def new_due_date(conn: Connection, kind: Kind, row, new: dt.date) -> dict:
             f"{cycles.period_end(start, end)} already invoiced: use {start} or a date from "
             f"{end} on")
     # one whole key at a time, on the lines and in the ledger (rules §9)
-    statuses = functools.cache(lambda day: _line_statuses(conn, kind, row.id, day))
+    statuses = functools.cache(lambda day: due.line_statuses(
+        conn, {(kind.type, row.id, day)}).get((kind.type, row.id, day), set()))
 
     def billed(day: dt.date) -> bool:
         return bool(statuses(day)) or bool(due.in_ledger(conn, {(kind.type, row.id, day)}))
     return {"nextduedate": _past(kind, new, lambda day: "Paid" in statuses(day), cycle, anchor),
             "nextinvoicedate": _past(kind, new, billed, cycle, anchor)}
-
